@@ -1,0 +1,32 @@
+"""npukit: count, run, compress and map DNNs onto NPUs, after Sze, Chen, Yang and Emer's survey.
+
+    >>> import npukit
+    >>> report = npukit.analyze("resnet50")
+    >>> report.total("macs")
+    3857973248
+
+The API is imported lazily so that `import npukit` (and `npukit --help`) stay fast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+_API = {"analyze", "survey", "models", "load"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        from npukit import api
+
+        return getattr(api, name)
+    if name in {"ir", "zoo", "analysis", "report"}:
+        import importlib
+
+        return importlib.import_module(f"npukit.{name}")
+    raise AttributeError(f"module 'npukit' has no attribute {name!r}")
+
+
+__all__ = ["__version__", "analyze", "load", "models", "survey"]
