@@ -2,28 +2,34 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# pinned: an unpinned torch pulls a multi-GB CUDA build
+TORCH_VERSION := 2.13.0
 
 .PHONY: demo test lint bench clean
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "npukit needs Python 3.11 or newer ($(PYTHON) is older)"; exit 1; }
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "npukit needs Python 3.11 or newer; $(PYTHON) is older (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
 
-demo: $(STAMP)
+$(VENV)/.base: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.base
+	$(BIN)/python -m pip install --quiet -e '.[dev]' torch==$(TORCH_VERSION)
+	touch $@
+
+demo: $(VENV)/.base
 	$(BIN)/npukit survey
 	$(BIN)/npukit analyze resnet50
 
-lint: $(STAMP)
+lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests benchmarks
 
 test: lint
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/startup.py
 
 clean:
