@@ -2,26 +2,48 @@
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from npukit.analysis import ModelReport, SurveyRow
+from npukit.errors import NpukitError
 from npukit.ir import Graph
 
+if TYPE_CHECKING:
+    import numpy as np
 
-def load(model: str | Graph, batch: int = 1) -> Graph:
-    """A zoo model by name (or a Graph, returned as it is)."""
+Shapes = Mapping[str, tuple[int, ...]]
+
+
+def is_model_file(model: str | os.PathLike[str]) -> bool:
+    return str(model).endswith(".onnx") or Path(model).is_file()
+
+
+def load(model: str | os.PathLike[str] | Graph, batch: int = 1, input_shapes: Shapes | None = None) -> Graph:
+    """A Graph from a zoo name, an ONNX file, or a Graph (returned as it is).
+
+    `input_shapes` fixes the dynamic dimensions of an ONNX file's inputs ({"input": (1, 3, 224, 224)}).
+    """
     if isinstance(model, Graph):
         return model
+    if is_model_file(model):
+        if not Path(model).is_file():
+            raise NpukitError(f"{model}: no such file")
+        from npukit.frontends.onnx import load as load_onnx
+
+        return load_onnx(Path(model), input_shapes=input_shapes)
     from npukit import zoo
 
-    return zoo.get(model, batch=batch)
+    return zoo.get(str(model), batch=batch)
 
 
-def analyze(model: str | Graph, bits: int = 8, batch: int = 1) -> ModelReport:
-    """Per-layer counts of a zoo model or Graph (twin of `npukit analyze`)."""
+def analyze(model: str | Graph, bits: int = 8, batch: int = 1, input_shapes: Shapes | None = None) -> ModelReport:
+    """Per-layer counts of a zoo model, ONNX file or Graph (twin of `npukit analyze`)."""
     from npukit.analysis import analyze as count
 
-    return count(load(model, batch), bits=bits)
+    return count(load(model, batch, input_shapes), bits=bits)
 
 
 def survey() -> list[SurveyRow]:
@@ -43,3 +65,63 @@ def model_table() -> tuple[Any, list[dict[str, Any]]]:
 
     rows = [model_row(m.name, m.description, analyze(m.name)) for m in zoo.MODELS.values()]
     return Table("npukit zoo (batch 1; MACs of CONV and FC layers)", MODEL_COLUMNS, rows), rows
+
+
+def export(model: str | Graph, path: str | os.PathLike[str], batch: int = 1, opset: int = 17) -> Graph:
+    """Write a zoo model (or Graph) as an ONNX file, atomically (twin of `npukit export`)."""
+    from npukit.frontends.onnx import save
+
+    graph = load(model, batch)
+    save(graph, Path(path), opset=opset)
+    return graph
+
+
+def run(
+    model: str | Graph, inputs: Mapping[str, np.ndarray], batch: int = 1, input_shapes: Shapes | None = None
+) -> dict[str, np.ndarray]:
+    """Run a zoo model, ONNX file or Graph on `inputs` in npukit's float32 reference runtime
+    (twin of `npukit run`); returns the graph outputs by name."""
+    from npukit.runtime import run as execute
+
+    graph = load(model, batch, input_shapes)
+    return execute(graph, inputs)
+
+
+def read_inputs(graph: Graph, paths: list[str]) -> dict[str, np.ndarray]:
+    """Inputs from `.npy` files (one per graph input, in order, or `NAME=file.npy`) or one `.npz`."""
+    import numpy as np
+
+    feeds: dict[str, np.ndarray] = {}
+    for i, spec in enumerate(paths):
+        name, _, path = spec.rpartition("=") if "=" in spec else ("", "", spec)
+        try:
+            data = np.load(path)
+        except (OSError, ValueError) as e:
+            raise NpukitError(f"{path}: cannot read input array: {e}") from None
+        if isinstance(data, np.lib.npyio.NpzFile):
+            feeds.update({k: data[k] for k in data.files})
+        elif name or i < len(graph.inputs):
+            feeds[name or graph.inputs[i]] = data
+        else:
+            raise NpukitError(f"{path}: the model has only {len(graph.inputs)} input(s): {', '.join(graph.inputs)}")
+    return feeds
+
+
+def random_inputs(graph: Graph, seed: int = 0) -> dict[str, np.ndarray]:
+    """Seeded standard-normal float32 data for every graph input."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    return {n: rng.standard_normal(graph.tensors[n].shape).astype(np.float32) for n in graph.inputs}
+
+
+def save_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> None:
+    """Write arrays to an .npz file atomically (a temporary file, then a rename)."""
+    import tempfile
+
+    import numpy as np
+
+    target = Path(path)
+    with tempfile.NamedTemporaryFile(dir=target.parent or ".", suffix=".npz", delete=False) as tmp:
+        np.savez(tmp, **arrays)
+    os.replace(tmp.name, target)

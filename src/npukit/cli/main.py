@@ -55,8 +55,35 @@ def models(fmt: str) -> None:
     emit(table, fmt, data)
 
 
+def parse_input_shapes(values: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    """`NAME=1x3x224x224` → {"NAME": (1, 3, 224, 224)}."""
+    shapes = {}
+    for value in values:
+        name, sep, dims = value.partition("=")
+        try:
+            shape = tuple(int(d) for d in dims.lower().split("x"))
+        except ValueError:
+            shape = ()
+        if not sep or not name or not shape or min(shape) < 1:
+            raise click.BadParameter(
+                f"{value!r} is not NAME=DIMS such as input=1x3x224x224", param_hint="'--input-shape'"
+            )
+        shapes[name] = shape
+    return shapes
+
+
+INPUT_SHAPE = click.option(
+    "--input-shape",
+    "input_shape",
+    multiple=True,
+    metavar="NAME=1x3x224x224",
+    help="Fix the shape of an ONNX file's input (for dynamic dimensions); repeat for several inputs.",
+)
+
+
 @cli.command()
 @click.argument("model")
+@INPUT_SHAPE
 @click.option(
     "--bits",
     type=click.IntRange(1, 32),
@@ -66,23 +93,25 @@ def models(fmt: str) -> None:
 )
 @click.option("--batch", type=click.IntRange(1), default=1, show_default=True, help="Batch size N.")
 @output_options
-def analyze(model: str, bits: int, batch: int, fmt: str) -> None:
+def analyze(model: str, input_shape: tuple[str, ...], bits: int, batch: int, fmt: str) -> None:
     """Per-layer workload of MODEL: shapes, loop nest, weights, MACs, activations, bytes.
 
-    \b
-    MODEL is a zoo name (see `npukit models`). The totals split CONV and FC layers as the
-    survey does. Weights are filter coefficients; params add biases and batch-norm scale
-    and shift. Arithmetic intensity is MACs per byte moved at --bits bits per word.
+    MODEL is a zoo name (see `npukit models`) or an ONNX file. The totals split CONV
+    and FC layers as the survey does. Weights are filter coefficients; params add
+    biases and batch-norm scale and shift. Arithmetic intensity is MACs per byte
+    moved at --bits bits per word.
+
     \b
     Examples:
       npukit analyze resnet50
       npukit analyze vgg16 --bits 16 --csv > vgg16.csv
       npukit analyze mobilenet-v2 --batch 8 --json
+      npukit analyze model.onnx --input-shape input=1x3x224x224
     """
-    from npukit.api import analyze as run
+    from npukit.api import analyze as count
     from npukit.report.workload import workload_table
 
-    report = run(model, bits=bits, batch=batch)
+    report = count(model, bits=bits, batch=batch, input_shapes=parse_input_shapes(input_shape))
     emit(workload_table(report, detailed=fmt == "csv"), fmt, report.as_dict())
 
 
@@ -103,6 +132,74 @@ def survey(fmt: str) -> None:
         emit(survey_wide(rows), fmt)
     else:
         emit(survey_long(rows), fmt, [r.as_dict() for r in rows])
+
+
+@cli.command()
+@click.argument("model")
+@click.argument("output", type=click.Path(dir_okay=False, writable=True))
+@click.option("--batch", type=click.IntRange(1), default=1, show_default=True, help="Batch size N.")
+@click.option("--opset", type=click.IntRange(13, 22), default=17, show_default=True, help="ONNX opset to write.")
+def export(model: str, output: str, batch: int, opset: int) -> None:
+    """Write zoo MODEL as an ONNX file OUTPUT (checked by onnx.checker; runs in ONNX Runtime).
+
+    \b
+    Weights are seeded random values (He-normal), made only now. Example:
+      npukit export resnet50 resnet50.onnx
+    """
+    from npukit.api import export as write
+
+    graph = write(model, output, batch=batch, opset=opset)
+    click.echo(f"wrote {output}: {graph.name}, {len(graph.nodes)} nodes, inputs {', '.join(graph.inputs)}")
+
+
+@cli.command(name="run")
+@click.argument("model")
+@click.option(
+    "--input",
+    "inputs",
+    multiple=True,
+    metavar="[NAME=]FILE.npy",
+    help="Input array (.npy, or .npz holding every input by name); repeat for several inputs. "
+    "Without it, seeded random inputs are used.",
+)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write all outputs to this .npz file.")
+@click.option("--batch", type=click.IntRange(1), default=1, show_default=True, help="Batch size N (zoo models).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for random inputs.")
+@INPUT_SHAPE
+@output_options
+def run_model(
+    model: str,
+    inputs: tuple[str, ...],
+    output: str | None,
+    batch: int,
+    seed: int,
+    input_shape: tuple[str, ...],
+    fmt: str,
+) -> None:
+    """Run MODEL (zoo name or ONNX file) in npukit's float32 NumPy reference runtime.
+
+    Prints each output's shape and statistics (and the top classes of a classifier);
+    --output saves the outputs as .npz.
+
+    \b
+    Examples:
+      npukit run resnet50 --input image.npy --output logits.npz
+      npukit run model.onnx --input input=x.npy --json
+    """
+    import time
+
+    from npukit import api
+    from npukit.report.runs import run_table
+
+    graph = api.load(model, batch, parse_input_shapes(input_shape))
+    feeds = api.read_inputs(graph, list(inputs)) if inputs else api.random_inputs(graph, seed)
+    start = time.perf_counter()
+    results = api.run(graph, feeds)
+    seconds = time.perf_counter() - start
+    if output:
+        api.save_npz(output, results)
+    table, data = run_table(graph.name, results, seconds)
+    emit(table, fmt, data)
 
 
 def main(argv: list[str] | None = None) -> int:
