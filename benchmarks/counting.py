@@ -35,16 +35,11 @@ def command(*args: str) -> Callable[[], object]:
 
 
 def torch_count(depth: int) -> int:
-    import torch
-    from torch.utils.flop_counter import FlopCounterMode
+    """Build the plain-PyTorch ResNet and count it with FlopCounterMode (which runs it)."""
+    sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
+    import torch_models
 
-    sys.path.insert(0, str(Path(__file__).parent))
-    from torch_resnet import resnet
-
-    model = resnet(depth)
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        model(torch.zeros(1, 3, 224, 224))
-    return counter.get_total_flops() // 2  # FLOPs of conv and matmul ops = 2 per MAC
+    return torch_models.macs(torch_models.resnet(depth))
 
 
 def main() -> None:
