@@ -8,7 +8,7 @@ from npukit.errors import NpukitError
 from npukit.ir.cost import Cost
 from npukit.ir.graph import Node
 from npukit.ir.ops import conv, elementwise, gemm, norm, pool, shape
-from npukit.ir.ops.base import OpDef
+from npukit.ir.ops.base import DataDependentShape, OpDef
 from npukit.ir.tensor import Tensor
 
 REGISTRY: dict[str, OpDef] = {
@@ -33,7 +33,12 @@ def infer_node(node: Node, tensors: Mapping[str, Tensor], known: Mapping[str, Te
         raise NpukitError(
             f"node '{node.name}' ({node.op_type}): needs at least {op.min_inputs} input(s), has {present}"
         )
-    shapes = op.infer(node, op.attrs(node), ins)
+    try:
+        shapes = op.infer(node, op.attrs(node), ins)
+    except DataDependentShape:
+        if any(o and o not in known for o in node.outputs):
+            raise
+        return [known[o] for o in node.outputs if o]
     dtypes = op.out_dtypes(ins, len(shapes))
     names = [o for o in node.outputs if o]
     return [Tensor(name, tuple(s), d) for name, s, d in zip(names, shapes, dtypes, strict=False)]

@@ -19,6 +19,13 @@ from npukit.ir.tensor import Shape, Tensor
 REQUIRED = object()  # marks an attribute without a default
 
 
+class DataDependentShape(NpukitError):
+    """A shape rule needs the value of an input that is not a constant (a Reshape to a computed shape).
+
+    `infer_node` then takes the output shapes from `known` (ONNX shape inference) if it has them.
+    """
+
+
 class OpDef:
     op_type: ClassVar[str]
     defaults: ClassVar[Mapping[str, Any]] = {}
@@ -87,3 +94,12 @@ def elements(ts: list[Tensor]) -> int:
 
 def fail(node: Node, message: str) -> NpukitError:
     return NpukitError(f"node '{node.name}' ({node.op_type}): {message}")
+
+
+def constant_ints(node: Node, t: Tensor | None, what: str) -> list[int]:
+    """The values of a constant integer input (Reshape's shape, Pad's pads) as a list."""
+    if t is None:
+        raise fail(node, f"needs the {what} input")
+    if not t.is_constant:
+        raise DataDependentShape(f"node '{node.name}' ({node.op_type}): the {what} must be a constant input")
+    return [int(v) for v in t.value().reshape(-1)]

@@ -1,4 +1,4 @@
-"""Elementwise ops: activations, Softmax, Add/Mul with broadcasting, Dropout and Identity."""
+"""Elementwise ops: activations, Softmax and LogSoftmax, Add/Mul with broadcasting, Dropout and Identity."""
 
 from __future__ import annotations
 
@@ -53,6 +53,10 @@ class Softmax(Unary):
         return [x.shape]
 
 
+class LogSoftmax(Softmax):
+    op_type = "LogSoftmax"  # exponent, sum, subtract per element (one log per row)
+
+
 class Add(OpDef):
     op_type = "Add"
     min_inputs = 2
@@ -89,4 +93,4 @@ class Dropout(OpDef):
         return [first(ins).dtype, "bool"][:n]
 
 
-OPS = [Relu, LeakyRelu, Sigmoid, Tanh, Clip, Softmax, Add, Mul, Identity, Dropout]
+OPS = [Relu, LeakyRelu, Sigmoid, Tanh, Clip, Softmax, LogSoftmax, Add, Mul, Identity, Dropout]

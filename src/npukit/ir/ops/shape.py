@@ -1,4 +1,4 @@
-"""Ops that only rearrange data: Concat, Flatten, Reshape. They move data but compute nothing."""
+"""Ops that only rearrange data: Concat, Flatten, Reshape, Transpose, Pad. They move data but compute nothing."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from npukit.ir.graph import Node
-from npukit.ir.ops.base import REQUIRED, OpDef, fail, first
+from npukit.ir.ops.base import REQUIRED, OpDef, constant_ints, fail, first
 from npukit.ir.tensor import Shape, Tensor
 
 
@@ -46,10 +46,8 @@ class Reshape(OpDef):
     min_inputs = 2
 
     def infer(self, node: Node, a: dict[str, Any], ins: list[Tensor | None]) -> list[Shape]:
-        x, target = first(ins), ins[1]
-        if target is None or not target.is_constant:
-            raise fail(node, "the target shape must be a constant input")
-        dims = [int(v) for v in target.value().reshape(-1)]
+        x = first(ins)
+        dims = constant_ints(node, ins[1], "target shape")
         out = [x.shape[i] if d == 0 and not a["allowzero"] else d for i, d in enumerate(dims)]
         if out.count(-1) > 1:
             raise fail(node, f"target shape {dims} has more than one -1")
@@ -63,4 +61,50 @@ class Reshape(OpDef):
         return [tuple(out)]
 
 
-OPS = [Concat, Flatten, Reshape]
+class Transpose(OpDef):
+    """Permutes the axes; no `perm` reverses them."""
+
+    op_type = "Transpose"
+    defaults = {"perm": None}
+
+    def infer(self, node: Node, a: dict[str, Any], ins: list[Tensor | None]) -> list[Shape]:
+        shape = first(ins).shape
+        perm = list(a["perm"]) if a["perm"] is not None else list(range(len(shape)))[::-1]
+        if sorted(perm) != list(range(len(shape))):
+            raise fail(node, f"perm {perm} is not a permutation of the {len(shape)} axes of {shape}")
+        return [tuple(shape[p] for p in perm)]
+
+
+class Pad(OpDef):
+    """Pads (or, with negative pads, crops) the given axes: begins then ends, as ONNX orders them.
+
+    Opset 11+ gives pads, constant_value (and from 18 axes) as inputs; opsets 2-10 as the
+    attributes `pads` and `value`.
+    """
+
+    op_type = "Pad"
+    defaults = {"mode": "constant", "pads": None, "value": 0.0}
+    modes = ("constant", "reflect", "edge", "wrap")
+
+    def infer(self, node: Node, a: dict[str, Any], ins: list[Tensor | None]) -> list[Shape]:
+        shape = first(ins).shape
+        if a["mode"] not in self.modes:
+            raise fail(node, f"mode {a['mode']!r} is not one of {', '.join(self.modes)}")
+        pads = list(a["pads"]) if a["pads"] is not None else constant_ints(node, input_at(ins, 1), "pads")
+        axes = constant_ints(node, ins[3], "axes") if input_at(ins, 3) else list(range(len(shape)))
+        axes = [ax + len(shape) if ax < 0 else ax for ax in axes]
+        if len(pads) != 2 * len(axes) or any(not 0 <= ax < len(shape) for ax in axes):
+            raise fail(node, f"pads {pads} and axes {axes} do not fit an input of shape {shape}")
+        out = list(shape)
+        for i, ax in enumerate(axes):
+            out[ax] += pads[i] + pads[i + len(axes)]
+        if min(out, default=0) < 0:
+            raise fail(node, f"pads {pads} crop more than the input {shape} holds")
+        return [tuple(out)]
+
+
+def input_at(ins: list[Tensor | None], i: int) -> Tensor | None:
+    return ins[i] if i < len(ins) else None
+
+
+OPS = [Concat, Flatten, Reshape, Transpose, Pad]
