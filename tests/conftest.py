@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 NODE_TESTS = "test_onnx_node.py"
+NOT_SELECTED = "no matched include pattern"  # cases for ops npukit does not claim, left out by the runner
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -16,7 +17,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             if NODE_TESTS not in getattr(report, "nodeid", "") or report.when not in ("call", "setup"):
                 continue
             if outcome == "skipped" and isinstance(report.longrepr, tuple):
-                reasons[report.longrepr[2].removeprefix("Skipped: ")] += 1
+                reason = report.longrepr[2].removeprefix("Skipped: ")
+                if reason == NOT_SELECTED:
+                    continue
+                reasons[reason] += 1
             if outcome != "passed" or report.when == "call":
                 outcomes[outcome] += 1
     if not outcomes:

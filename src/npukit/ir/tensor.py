@@ -55,7 +55,10 @@ class RandomNormal:
         import numpy as np
 
         rng = np.random.default_rng(zlib.crc32(self.salt.encode()))
-        return (self.mean + self.std * rng.standard_normal(shape)).astype(dtype)
+        data = rng.standard_normal(shape, dtype=np.float32)
+        data *= np.float32(self.std)
+        data += np.float32(self.mean)
+        return data.astype(dtype, copy=False)
 
 
 @dataclass(frozen=True)

@@ -93,10 +93,12 @@ class GraphBuilder:
             inputs.append(self._const(f"{name}.bias", (units,), Fill(0.0)))
         return self.add_node("Gemm", inputs, name, transB=1)
 
-    def bn(self, x: str, name: str | None = None) -> str:
+    def bn(self, x: str, name: str | None = None, scale: float = 1.0) -> str:
+        """Batch norm with identity statistics; `scale` < 1 at the end of a residual branch keeps
+        activations near unit scale through deep residual stacks (random weights, no training)."""
         name = self._name("bn", name)
         c = self.shape(x)[1]
-        stats = [("weight", 1.0), ("bias", 0.0), ("running_mean", 0.0), ("running_var", 1.0)]
+        stats = [("weight", scale), ("bias", 0.0), ("running_mean", 0.0), ("running_var", 1.0)]
         inputs = [x] + [self._const(f"{name}.{k}", (c,), Fill(v)) for k, v in stats]
         return self.add_node("BatchNormalization", inputs, name, epsilon=1e-5)
 

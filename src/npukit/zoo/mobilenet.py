@@ -7,10 +7,11 @@ from npukit.zoo.builder import GraphBuilder
 
 
 def conv_bn(
-    b: GraphBuilder, x: str, filters: int, k: int, stride: int, name: str, groups: int = 1, act: str | None = "relu"
+    b: GraphBuilder, x: str, filters: int, k: int, stride: int, name: str, groups: int = 1,
+    act: str | None = "relu", bn_scale: float = 1.0,
 ) -> str:
     x = b.conv(x, filters, k, stride=stride, pad=k // 2, groups=groups, bias=False, name=name)
-    x = b.bn(x, name=f"{name}.bn")
+    x = b.bn(x, name=f"{name}.bn", scale=bn_scale)
     if act == "relu":
         return b.relu(x, name=f"{name}.relu")
     return b.relu6(x, name=f"{name}.relu6") if act == "relu6" else x
@@ -44,8 +45,9 @@ def mobilenet_v2(batch: int = 1) -> Graph:
             hidden = channels * t
             y = conv_bn(b, x, hidden, 1, 1, f"{name}.expand", act="relu6") if t != 1 else x
             y = conv_bn(b, y, hidden, 3, stride, f"{name}.dw", groups=hidden, act="relu6")
-            y = conv_bn(b, y, c, 1, 1, f"{name}.project", act=None)
-            x = b.add(x, y, name=f"{name}.add") if stride == 1 and channels == c else y
+            residual = stride == 1 and channels == c
+            y = conv_bn(b, y, c, 1, 1, f"{name}.project", act=None, bn_scale=0.2 if residual else 1.0)
+            x = b.add(x, y, name=f"{name}.add") if residual else y
             block += 1
     x = conv_bn(b, x, 1280, 1, 1, f"features.{block}", act="relu6")
     x = b.dropout(b.flatten(b.global_avgpool(x, name="avgpool")), ratio=0.2)

@@ -12,8 +12,13 @@ from npukit.zoo.builder import GraphBuilder
 BLOCKS = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 50: [3, 4, 6, 3], 101: [3, 4, 23, 3], 152: [3, 8, 36, 3]}
 
 
+RESIDUAL_BN_SCALE = 0.2  # the last batch norm of a residual branch (see GraphBuilder.bn)
+
+
 def conv_bn(b: GraphBuilder, x: str, filters: int, k: int, stride: int, name: str, relu: bool = True) -> str:
-    x = b.bn(b.conv(x, filters, k, stride=stride, pad=k // 2, bias=False, name=name), name=f"{name}.bn")
+    """CONV, batch norm and ReLU; without ReLU it ends a residual branch (or a shortcut)."""
+    scale = 1.0 if relu else RESIDUAL_BN_SCALE
+    x = b.bn(b.conv(x, filters, k, stride=stride, pad=k // 2, bias=False, name=name), name=f"{name}.bn", scale=scale)
     return b.relu(x, name=f"{name}.relu") if relu else x
 
 

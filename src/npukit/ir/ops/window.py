@@ -13,21 +13,25 @@ from npukit.ir.graph import Node
 
 
 def window(
-    node: Node, a: dict[str, Any], spatial: tuple[int, ...], kernel: tuple[int, ...]
+    node: Node | str, a: dict[str, Any], spatial: tuple[int, ...], kernel: tuple[int, ...]
 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Output spatial sizes and pads (begins then ends, as ONNX orders them)."""
+    """Output spatial sizes and pads (begins then ends, as ONNX orders them).
+
+    `node` names the place in error messages (a Node, or a text such as "Conv kernel").
+    """
+    where = node if isinstance(node, str) else f"node '{node.name}' ({node.op_type})"
     k = len(spatial)
     strides = tuple(a.get("strides") or (1,) * k)
     dilations = tuple(a.get("dilations") or (1,) * k)
     pads = list(a.get("pads") or (0,) * (2 * k))
     if len(strides) != k or len(dilations) != k or len(pads) != 2 * k or len(kernel) != k:
         raise NpukitError(
-            f"node '{node.name}' ({node.op_type}): strides, dilations, pads and kernel_shape "
+            f"{where}: strides, dilations, pads and kernel_shape "
             f"must have {k}, {k}, {2 * k} and {k} entries for a {k}-D input"
         )
     if min(strides) < 1 or min(dilations) < 1 or min(kernel) < 1 or min(pads) < 0:
         raise NpukitError(
-            f"node '{node.name}' ({node.op_type}): strides, dilations and kernel must be positive, pads non-negative"
+            f"{where}: strides, dilations and kernel must be positive, pads non-negative"
         )
     auto_pad = a.get("auto_pad", "NOTSET")
     ceil_mode = bool(a.get("ceil_mode", 0))
@@ -49,12 +53,12 @@ def window(
                 size -= 1  # the last window must start inside the input or its begin padding
         else:
             raise NpukitError(
-                f"node '{node.name}' ({node.op_type}): auto_pad {auto_pad!r} is not one of "
+                f"{where}: auto_pad {auto_pad!r} is not one of "
                 "NOTSET, SAME_UPPER, SAME_LOWER, VALID"
             )
         if size < 1:
             raise NpukitError(
-                f"node '{node.name}' ({node.op_type}): a {kernel[i]}-wide window does not fit "
+                f"{where}: a {kernel[i]}-wide window does not fit "
                 f"an input of {spatial[i]} on spatial axis {i} (output size {size})"
             )
         out.append(size)
