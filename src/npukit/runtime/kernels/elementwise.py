@@ -6,7 +6,7 @@ import numpy as np
 
 
 def relu(x: np.ndarray) -> np.ndarray:
-    return np.maximum(x, 0).astype(x.dtype)
+    return np.maximum(x, x.dtype.type(0))
 
 
 def leaky_relu(x: np.ndarray, *, alpha: float = 0.01) -> np.ndarray:

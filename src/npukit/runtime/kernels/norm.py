@@ -10,7 +10,9 @@ def batch_normalization(x: np.ndarray, scale: np.ndarray, bias: np.ndarray, mean
                         spatial: int = 1) -> np.ndarray:
     shape = (1, -1) + (1,) * (x.ndim - 2)
     factor = scale / np.sqrt(var + np.asarray(epsilon, dtype=var.dtype))
-    return (x - mean.reshape(shape)) * factor.reshape(shape) + bias.reshape(shape)
+    y = x * factor.reshape(shape)  # folded to one scale and one shift per channel
+    y += (bias - mean * factor).reshape(shape)
+    return y
 
 
 def lrn(x: np.ndarray, *, alpha: float = 1e-4, beta: float = 0.75, bias: float = 1.0, size: int) -> np.ndarray:

@@ -30,12 +30,23 @@ def pooled(x: np.ndarray, kernel_shape: Sequence[int], strides: Sequence[int] | 
     return windows(pad_spatial(x, padded, fill), kernel, strides, dilations, out), out, resolved
 
 
+def reduce_taps(view: np.ndarray, k: int, combine: np.ufunc) -> np.ndarray:
+    """Combine the window view's last k (tap) axes one tap at a time: a few large vectorized
+    operations instead of one reduction over small, strided trailing axes."""
+    result: np.ndarray | None = None
+    for tap in np.ndindex(*view.shape[-k:]):
+        part = view[(..., *tap)]
+        result = part.copy() if result is None else combine(result, part, out=result)
+    assert result is not None
+    return result
+
+
 def max_pool(x: np.ndarray, *, auto_pad: str = "NOTSET", ceil_mode: int = 0, dilations: Sequence[int] | None = None,
              kernel_shape: Sequence[int], pads: Sequence[int] | None = None, storage_order: int = 0,
              strides: Sequence[int] | None = None) -> np.ndarray:
-    view, _, _ = pooled(x, kernel_shape, strides, pads, auto_pad, ceil_mode, dilations, -np.inf)
-    k = x.ndim - 2
-    return view.max(axis=tuple(range(-k, 0)))
+    fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    view, _, _ = pooled(x, kernel_shape, strides, pads, auto_pad, ceil_mode, dilations, fill)
+    return reduce_taps(view, x.ndim - 2, np.maximum)
 
 
 def average_pool(x: np.ndarray, *, auto_pad: str = "NOTSET", ceil_mode: int = 0, count_include_pad: int = 0,
@@ -45,13 +56,13 @@ def average_pool(x: np.ndarray, *, auto_pad: str = "NOTSET", ceil_mode: int = 0,
     and never the extra padding that ceil_mode adds past the explicit pads."""
     k = x.ndim - 2
     view, out, resolved = pooled(x, kernel_shape, strides, pads, auto_pad, ceil_mode, dilations, 0.0)
-    total = view.sum(axis=tuple(range(-k, 0)))
+    total = reduce_taps(view, k, np.add)
     inside = np.zeros((1, 1, *x.shape[2:]), dtype=x.dtype) + 1  # marks real input elements
     if count_include_pad:
         inside = pad_spatial(inside, resolved, 1.0)  # explicit padding counts, ceil_mode overhang does not
         resolved = (0,) * (2 * k)
     counts, _, _ = pooled(inside, kernel_shape, strides, resolved, "NOTSET", ceil_mode, dilations, 0.0)
-    counts = counts.sum(axis=tuple(range(-k, 0)))[..., *(slice(0, o) for o in out)]
+    counts = reduce_taps(counts, k, np.add)[..., *(slice(0, o) for o in out)]
     return (total / counts).astype(x.dtype)
 
 
