@@ -14,7 +14,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = {"analyze", "survey", "models", "load"}
+_API = {"analyze", "survey", "models", "load", "run", "export"}
 
 
 def __getattr__(name: str) -> Any:
@@ -22,11 +22,11 @@ def __getattr__(name: str) -> Any:
         from npukit import api
 
         return getattr(api, name)
-    if name in {"ir", "zoo", "analysis", "report"}:
+    if name in {"ir", "zoo", "analysis", "report", "runtime", "frontends", "api"}:
         import importlib
 
         return importlib.import_module(f"npukit.{name}")
     raise AttributeError(f"module 'npukit' has no attribute {name!r}")
 
 
-__all__ = ["__version__", "analyze", "load", "models", "survey"]
+__all__ = ["__version__", "analyze", "export", "load", "models", "run", "survey"]
