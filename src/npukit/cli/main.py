@@ -194,7 +194,10 @@ def run_model(
     graph = api.load(model, batch, parse_input_shapes(input_shape))
     feeds = api.read_inputs(graph, list(inputs)) if inputs else api.random_inputs(graph, seed)
     start = time.perf_counter()
-    results = api.run(graph, feeds)
+    try:
+        results = api.run(graph, feeds)
+    except NpukitError as e:  # name the file the user gave, not only the graph inside it
+        raise NpukitError(f"{model}: {str(e).removeprefix(f'{graph.name}: ')}") from None
     seconds = time.perf_counter() - start
     if output:
         api.save_npz(output, results)
