@@ -24,7 +24,7 @@ demo: $(VENV)/.base
 	$(BIN)/npukit analyze resnet50
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 
 test: lint
 	$(BIN)/python -m pytest

@@ -20,7 +20,7 @@ def ort_session(model_bytes: bytes) -> ort.InferenceSession:
 
 @pytest.mark.parametrize("name", zoo.names())
 def test_zoo_model_agrees_with_onnx_runtime(name: str) -> None:
-    batch = 2 if name in ("lenet5", "resnet18", "mobilenet-v2") else 1
+    batch = 2 if name in ("lenet5", "lenet5-mnist", "resnet18", "mobilenet-v2") else 1
     graph = zoo.get(name, batch=batch)
     x = np.random.default_rng(1).standard_normal(graph.tensors[graph.inputs[0]].shape).astype(np.float32)
     expected = ort_session(to_onnx(graph).SerializeToString()).run(None, {graph.inputs[0]: x})[0]

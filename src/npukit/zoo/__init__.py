@@ -20,6 +20,8 @@ class ZooModel:
 
 _MODELS = [
     ZooModel("lenet5", classic.lenet5, "LeNet-5 as in the survey (6 and 16 5×5 filters, sigmoid)"),
+    ZooModel("lenet5-mnist", partial(classic.lenet5, trained=True),
+             "LeNet-5 trained on MNIST (first 8,000 test images; 97.85% on the last 2,000)"),
     ZooModel("alexnet", classic.alexnet, "AlexNet, original two-group version with LRN"),
     ZooModel("alexnet-torchvision", classic.alexnet_torchvision, "AlexNet, torchvision's single-group variant"),
     ZooModel("overfeat-fast", classic.overfeat_fast, "Overfeat, fast model"),

@@ -7,11 +7,12 @@ name. Weights are constants whose data is made only on demand (seeded He-normal)
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from npukit.ir import Fill, Graph, Node, RandomNormal, Tensor, Values, infer_node
+from npukit.errors import NpukitError
+from npukit.ir import ArrayData, Fill, Graph, Node, RandomNormal, Tensor, Values, infer_node
 
 Pair = int | tuple[int, int]
 
@@ -21,8 +22,11 @@ def pair(v: Pair) -> tuple[int, int]:
 
 
 class GraphBuilder:
-    def __init__(self, name: str, input_shape: Sequence[int], input_name: str = "input") -> None:
+    def __init__(self, name: str, input_shape: Sequence[int], input_name: str = "input",
+                 weights: Mapping[str, Any] | None = None) -> None:
+        """`weights` maps constant names ("conv1.weight") to trained arrays; others are random."""
         self.name = name
+        self.weights = weights or {}
         self.inputs = [Tensor(input_name, tuple(input_shape))]
         self.constants: list[Tensor] = []
         self.nodes: list[Node] = []
@@ -40,6 +44,11 @@ class GraphBuilder:
         return f"{prefix}{self.counters[prefix]}"
 
     def _const(self, name: str, shape: tuple[int, ...], init: Any, dtype: str = "float32") -> str:
+        if name in self.weights:
+            trained = self.weights[name]
+            if tuple(trained.shape) != shape:
+                raise NpukitError(f"{self.name}: trained '{name}' has shape {trained.shape}, the layer needs {shape}")
+            init = ArrayData(trained.astype(dtype))
         t = Tensor(name, shape, dtype, init)
         self.constants.append(t)
         self.tensors[name] = t

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from npukit.ir import Graph
 from npukit.zoo.builder import GraphBuilder
+from npukit.zoo.trained import trained_weights
 
 
-def lenet5(batch: int = 1) -> Graph:
+def lenet5(batch: int = 1, trained: bool = False) -> Graph:
     """LeNet-5 as the survey counts it: 28×28 input (conv1 padded to keep 28×28), 6 and 16
     5×5 filters, 2×2 average pooling, sigmoid, FC 120 and 84; then the 10-way output layer,
     which the survey's table leaves out (listed here, outside the survey's FC count)."""
-    b = GraphBuilder("lenet5", (batch, 1, 28, 28))
+    b = GraphBuilder("lenet5-mnist" if trained else "lenet5", (batch, 1, 28, 28),
+                     weights=trained_weights("lenet5-mnist") if trained else None)
     x = b.input
     x = b.avgpool(b.sigmoid(b.conv(x, 6, 5, pad=2)), 2, 2)
     x = b.avgpool(b.sigmoid(b.conv(x, 16, 5)), 2, 2)
