@@ -8,7 +8,7 @@ from functools import partial
 
 from npukit.errors import NpukitError
 from npukit.ir import Graph
-from npukit.zoo import classic, googlenet, mobilenet, resnet
+from npukit.zoo import classic, digits, googlenet, mobilenet, resnet
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ _MODELS = [
     ZooModel("lenet5", classic.lenet5, "LeNet-5 as in the survey (6 and 16 5×5 filters, sigmoid)"),
     ZooModel("lenet5-mnist", partial(classic.lenet5, trained=True),
              "LeNet-5 trained on MNIST (first 8,000 test images; 97.85% on the last 2,000)"),
+    ZooModel("digits-cnn", digits.digits_cnn,
+             "small CNN trained on scikit-learn's digits (seeded 80/20 split; 97.78% on the 360 held out)"),
     ZooModel("alexnet", classic.alexnet, "AlexNet, original two-group version with LRN"),
     ZooModel("alexnet-torchvision", classic.alexnet_torchvision, "AlexNet, torchvision's single-group variant"),
     ZooModel("overfeat-fast", classic.overfeat_fast, "Overfeat, fast model"),
