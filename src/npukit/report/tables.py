@@ -78,7 +78,7 @@ def print_rich(table: Table) -> None:
     from rich.console import Console
     from rich.table import Table as RichTable
 
-    console = Console(width=None if sys.stdout.isatty() else 240, highlight=False)
+    console = Console(width=None if sys.stdout.isatty() else 240, highlight=False, markup=False)
     rt = RichTable(title=table.title, title_justify="left", show_footer=False)
     for c in table.columns:
         rt.add_column(c.header, justify="right" if c.numeric else "left", overflow="fold")
