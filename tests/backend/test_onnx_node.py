@@ -25,6 +25,7 @@ OPS = [
     "batchnorm", "lrn", "relu", "leakyrelu", "sigmoid", "tanh", "clip", "softmax", "logsoftmax", "add", "mul",
     "concat", "flatten", "reshape", "transpose", "pad", "constant_pad", "edge_pad", "reflect_pad", "dropout",
     "identity", "basic_conv", "basic_convtranspose",
+    "quantizelinear", "dequantizelinear", "qlinearconv", "qlinearmatmul", "convinteger", "matmulinteger",
 ]
 
 

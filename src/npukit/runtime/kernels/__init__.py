@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from npukit.runtime.kernels import conv, elementwise, gemm, norm, pool, shape
+from npukit.runtime.kernels import conv, elementwise, gemm, norm, pool, quant, shape
 
 KERNELS: dict[str, Callable[..., object]] = {
-    op: fn for module in (conv, gemm, pool, norm, elementwise, shape) for op, fn in module.KERNELS.items()
+    op: fn for module in (conv, gemm, pool, norm, elementwise, shape, quant) for op, fn in module.KERNELS.items()
 }

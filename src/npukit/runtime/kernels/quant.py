@@ -1,0 +1,102 @@
+"""Quantized kernels: (De)QuantizeLinear and integer Conv / MatMul with exact integer accumulation.
+
+Accumulation is in int64 (no overflow for any int8/uint8 layer); requantization follows ONNX:
+y = saturate(round_half_to_even(acc · x_scale · w_scale / y_scale) + y_zero_point).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from npukit.runtime.kernels.conv import conv
+
+
+def per_axis(v: np.ndarray, ndim: int, axis: int) -> np.ndarray:
+    """A scale or zero point shaped to broadcast along `axis` (a scalar stays a scalar)."""
+    v = np.asarray(v)
+    if v.ndim == 0 or v.size == 1:
+        return v.reshape(())
+    shape = [1] * ndim
+    shape[axis % ndim] = v.size
+    return v.reshape(shape)
+
+
+def saturate(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    info = np.iinfo(dtype)
+    return np.clip(y, info.min, info.max).astype(dtype)
+
+
+def quantize_linear(x: np.ndarray, y_scale: np.ndarray, y_zero_point: np.ndarray | None = None, *, axis: int = 1,
+                    saturate: int = 1, block_size: int = 0, output_dtype: int = 0, precision: int = 0) -> np.ndarray:
+    if block_size:
+        raise ValueError("blocked quantization is not supported")
+    dtype = np.dtype(y_zero_point.dtype) if y_zero_point is not None else np.dtype(np.uint8)
+    if dtype.kind not in "iu":
+        raise ValueError(f"quantizing to {dtype} is not supported (integer types only)")
+    scale = per_axis(y_scale, x.ndim, axis).astype(np.float32)
+    zero = per_axis(y_zero_point, x.ndim, axis).astype(np.int64) if y_zero_point is not None else 0
+    return _saturate(np.rint(x / scale).astype(np.int64) + zero, dtype)
+
+
+def dequantize_linear(x: np.ndarray, x_scale: np.ndarray, x_zero_point: np.ndarray | None = None, *,
+                      axis: int = 1, block_size: int = 0, output_dtype: int = 0) -> np.ndarray:
+    if block_size:
+        raise ValueError("blocked quantization is not supported")
+    zero = per_axis(x_zero_point, x.ndim, axis).astype(np.int64) if x_zero_point is not None else 0
+    scale = per_axis(x_scale, x.ndim, axis)
+    return ((x.astype(np.int64) - zero) * scale).astype(np.asarray(x_scale).dtype)
+
+
+def centered(v: np.ndarray, zero_point: np.ndarray | None, axis: int = 0) -> np.ndarray:
+    v = v.astype(np.int64)
+    return v if zero_point is None else v - per_axis(zero_point, v.ndim, axis).astype(np.int64)
+
+
+def conv_integer(x: np.ndarray, w: np.ndarray, x_zero_point: np.ndarray | None = None,
+                 w_zero_point: np.ndarray | None = None, **attrs: object) -> np.ndarray:
+    """Exact int32 accumulators of the convolution of (x − x_zp) with (w − w_zp)."""
+    return conv(centered(x, x_zero_point), centered(w, w_zero_point), **attrs).astype(np.int32)  # type: ignore[arg-type]
+
+
+def requantize(acc: np.ndarray, real_scale: np.ndarray, y_zero_point: np.ndarray | None, axis: int) -> np.ndarray:
+    dtype = np.dtype(y_zero_point.dtype) if y_zero_point is not None else np.dtype(np.uint8)
+    scaled = np.rint(acc.astype(np.float32) * per_axis(real_scale, acc.ndim, axis).astype(np.float32))
+    zero = np.asarray(y_zero_point, dtype=np.int64) if y_zero_point is not None else 0
+    return _saturate(scaled.astype(np.int64) + zero, dtype)
+
+
+def qlinear_conv(x: np.ndarray, x_scale: np.ndarray, x_zero_point: np.ndarray, w: np.ndarray, w_scale: np.ndarray,
+                 w_zero_point: np.ndarray, y_scale: np.ndarray, y_zero_point: np.ndarray,
+                 b: np.ndarray | None = None, *, auto_pad: str = "NOTSET", dilations: Sequence[int] | None = None,
+                 group: int = 1, kernel_shape: Sequence[int] | None = None, pads: Sequence[int] | None = None,
+                 strides: Sequence[int] | None = None) -> np.ndarray:
+    acc = conv(centered(x, x_zero_point), centered(w, w_zero_point), auto_pad=auto_pad, dilations=dilations,
+               group=group, kernel_shape=kernel_shape, pads=pads, strides=strides)
+    if b is not None:
+        acc = acc + b.astype(np.int64).reshape(1, -1, *(1,) * (x.ndim - 2))
+    real = np.asarray(x_scale, np.float32) * np.asarray(w_scale, np.float32) / np.asarray(y_scale, np.float32)
+    return requantize(acc, real, y_zero_point, axis=1)
+
+
+def matmul_integer(a: np.ndarray, b: np.ndarray, a_zero_point: np.ndarray | None = None,
+                   b_zero_point: np.ndarray | None = None) -> np.ndarray:
+    a_axis, b_axis = a.ndim - 2 if a.ndim > 1 else 0, -1  # a's zero point per row, b's per column
+    return np.matmul(centered(a, a_zero_point, a_axis), centered(b, b_zero_point, b_axis)).astype(np.int32)
+
+
+def qlinear_matmul(a: np.ndarray, a_scale: np.ndarray, a_zero_point: np.ndarray, b: np.ndarray,
+                   b_scale: np.ndarray, b_zero_point: np.ndarray, y_scale: np.ndarray,
+                   y_zero_point: np.ndarray) -> np.ndarray:
+    acc = np.matmul(centered(a, a_zero_point, a.ndim - 2 if a.ndim > 1 else 0), centered(b, b_zero_point, -1))
+    real = np.asarray(a_scale, np.float32) * np.asarray(b_scale, np.float32) / np.asarray(y_scale, np.float32)
+    return requantize(acc, real, y_zero_point, axis=-1)
+
+
+_saturate = saturate
+
+KERNELS = {
+    "QuantizeLinear": quantize_linear, "DequantizeLinear": dequantize_linear, "ConvInteger": conv_integer,
+    "QLinearConv": qlinear_conv, "MatMulInteger": matmul_integer, "QLinearMatMul": qlinear_matmul,
+}
