@@ -23,7 +23,7 @@ def per_axis(v: np.ndarray, ndim: int, axis: int) -> np.ndarray:
     return v.reshape(shape)
 
 
-def saturate(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
+def saturate_to(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
     info = np.iinfo(dtype)
     return np.clip(y, info.min, info.max).astype(dtype)
 
@@ -37,7 +37,7 @@ def quantize_linear(x: np.ndarray, y_scale: np.ndarray, y_zero_point: np.ndarray
         raise ValueError(f"quantizing to {dtype} is not supported (integer types only)")
     scale = per_axis(y_scale, x.ndim, axis).astype(np.float32)
     zero = per_axis(y_zero_point, x.ndim, axis).astype(np.int64) if y_zero_point is not None else 0
-    return _saturate(np.rint(x / scale).astype(np.int64) + zero, dtype)
+    return saturate_to(np.rint(x / scale).astype(np.int64) + zero, dtype)
 
 
 def dequantize_linear(x: np.ndarray, x_scale: np.ndarray, x_zero_point: np.ndarray | None = None, *,
@@ -64,7 +64,7 @@ def requantize(acc: np.ndarray, real_scale: np.ndarray, y_zero_point: np.ndarray
     dtype = np.dtype(y_zero_point.dtype) if y_zero_point is not None else np.dtype(np.uint8)
     scaled = np.rint(acc.astype(np.float32) * per_axis(real_scale, acc.ndim, axis).astype(np.float32))
     zero = np.asarray(y_zero_point, dtype=np.int64) if y_zero_point is not None else 0
-    return _saturate(scaled.astype(np.int64) + zero, dtype)
+    return saturate_to(scaled.astype(np.int64) + zero, dtype)
 
 
 def qlinear_conv(x: np.ndarray, x_scale: np.ndarray, x_zero_point: np.ndarray, w: np.ndarray, w_scale: np.ndarray,
@@ -94,7 +94,6 @@ def qlinear_matmul(a: np.ndarray, a_scale: np.ndarray, a_zero_point: np.ndarray,
     return requantize(acc, real, y_zero_point, axis=-1)
 
 
-_saturate = saturate
 
 KERNELS = {
     "QuantizeLinear": quantize_linear, "DequantizeLinear": dequantize_linear, "ConvInteger": conv_integer,
