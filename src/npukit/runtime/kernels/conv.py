@@ -20,15 +20,24 @@ def conv(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, *, auto_pad:
     attrs = {"auto_pad": auto_pad, "strides": strides, "dilations": dilations, "pads": pads}
     out, resolved = window("Conv kernel", attrs, x.shape[2:], kernel)
     n, c, m = x.shape[0], x.shape[1], w.shape[0]
-    cols = im2col(pad_spatial(x, resolved), kernel, strides, dilations, out)  # N, C·K, P
-    if group == c == m and w.shape[1] == 1:  # depthwise: one filter per channel, no GEMM needed
-        taps = cols.reshape(n, c, math.prod(kernel), -1)
-        y = np.einsum("nckp,ck->ncp", taps, w.reshape(c, -1), optimize=True)
+    xp = pad_spatial(x, resolved)
+    if group == c == m and w.shape[1] == 1:  # depthwise: one multiply-add per tap over whole maps
+        y = depthwise(xp, w, strides, dilations, out)
     else:
-        cols = cols.reshape(n, group, -1, cols.shape[-1])  # N, G, C/G·K, P
-        y = np.matmul(w.reshape(group, m // group, -1), cols)  # N, G, M/G, P
-    y = y.reshape(n, m, *out)
+        cols = im2col(xp, kernel, strides, dilations, out).reshape(n, group, -1, math.prod(out))  # N, G, C/G·K, P
+        y = np.matmul(w.reshape(group, m // group, -1), cols).reshape(n, m, *out)  # N, G, M/G, P
     return y + b.reshape(1, m, *(1,) * k) if b is not None else y
+
+
+def depthwise(xp: np.ndarray, w: np.ndarray, strides: tuple[int, ...], dilations: tuple[int, ...],
+              out: tuple[int, ...]) -> np.ndarray:
+    """Σ over taps of w[c, tap] · (the input shifted to that tap): no patch matrix is built."""
+    view = windows(xp, tuple(w.shape[2:]), strides, dilations, out)  # N, C, *out, *kernel
+    k = len(out)
+    y = np.zeros(view.shape[: 2 + k], dtype=np.result_type(xp, w))
+    for tap in np.ndindex(*w.shape[2:]):
+        y += view[(..., *tap)] * w[(slice(None), 0, *tap)].reshape(1, -1, *(1,) * k)
+    return y
 
 
 def pad_spatial(x: np.ndarray, pads: Sequence[int], value: float = 0.0) -> np.ndarray:
