@@ -1,0 +1,74 @@
+"""YAML in and out for specs: validation errors become one line naming the file and the field."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pydantic
+import yaml
+
+from npukit.errors import NpukitError
+
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+def read_yaml(path: str | Path) -> Any:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise NpukitError(f"{path}: no such file") from None
+    except OSError as e:
+        raise NpukitError(f"{path}: cannot read ({e.strerror})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or "invalid YAML"
+        raise NpukitError(f"{path}:{where} {problem}") from None
+
+
+def field_path(loc: tuple[Any, ...], data: Any) -> str:
+    """`levels[2].size_words`, with list items named by their `name` where they have one."""
+    out, node = "", data
+    for part in loc:
+        if isinstance(part, int):
+            name = node[part].get("name") if isinstance(node, list) and isinstance(node[part], dict) else None
+            out += f"[{name}]" if name else f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return out
+
+
+def validate(model: type[M], data: Any, source: str) -> M:
+    """Build `model` from plain data; the first problem becomes one line `source: field: message`."""
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as e:
+        err = e.errors()[0]
+        where = field_path(tuple(err["loc"]), data)
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        raise NpukitError(f"{source}: {where + ': ' if where else ''}{msg}") from None
+
+
+def write_yaml_atomic(path: str | Path, data: Any) -> None:
+    """Write `data` as YAML to `path` via a temporary file, so a failure leaves nothing half-written."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            yaml.safe_dump(data, f, sort_keys=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
