@@ -227,3 +227,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     sys.exit(main())
+
+
+from npukit.cli import hw as _hw  # noqa: E402, F401  (registers the accelerator-model commands)
+

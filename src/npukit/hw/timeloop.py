@@ -150,3 +150,14 @@ def load_design(directory: str | Path) -> tuple[Workload, Architecture, Mapping]
     mapping = read_mapping(read_yaml(map_path) if map_path.exists() else data.get("mapping"), arch, str(map_path))
     return workload, arch, mapping
 
+
+
+def evaluate_design(directory: str | Path, convention: str = "timeloop") -> tuple[Any, dict[str, Any] | None]:
+    """Evaluate a Timeloop run directory: (npukit's Evaluation, Timeloop's stats.txt figures or None)."""
+    from npukit.hw.model import evaluate
+    from npukit.hw.timeloop_stats import read_stats
+
+    workload, arch, mapping = load_design(directory)
+    ev = evaluate(workload, arch, mapping, convention=convention)  # type: ignore[arg-type]
+    stats = Path(directory) / STATS
+    return ev, (read_stats(stats) if stats.exists() else None)

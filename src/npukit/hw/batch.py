@@ -1,0 +1,242 @@
+"""The analytical model for many mappings of one layer at once, as NumPy arrays.
+
+The counting rules are those of docs/hw-model.md in closed form:
+
+- fills of a tile (per instance), over the outer temporal loops k with trip count n_k > 1:
+  ``D = |box| + Σ_k cnt_k · (|box| − overlap(v₁) if v_k = v₁ else |box|)`` where
+  ``cnt_k = (n_k − 1) · Π_{k' outside k} n_k'`` counts the steps of loop k, ``v_k`` is the
+  tile's translation on such a step (loop k advances, the loops inside it wrap back: from their
+  last iteration when exact, from their second under Timeloop's extrapolation), and v₁ is the
+  step of the innermost of those loops. A step that keeps the innermost loop's translation keeps
+  the overlap; any other translation refills the tile.
+- multicast groups at a fan-out: distinct sums Σ iᵢ·aᵢ per data dimension; for two arithmetic
+  progressions (a, nA), (b, nB) with a = g·a', b = g·b': ``nA·nB − (nA − b')⁺·(nB − a')⁺``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from npukit.hw.arch import Architecture
+from npukit.hw.mapping import LevelMapping, Mapping
+from npukit.hw.workload import DIMS, READ_WRITE, TENSORS, Workload
+
+DIM_INDEX = {d: k for k, d in enumerate(DIMS)}
+ND = len(DIMS)
+
+
+@dataclass(frozen=True)
+class MappingBatch:
+    """B mappings of one layer onto an architecture of L levels, as arrays over (B, L, dimension)."""
+
+    temporal: np.ndarray  # (B, L, D) temporal factor of each dimension at each level
+    order: np.ndarray  # (B, L, D) each level's temporal loops, outermost first, as dimension indices
+    spatial_x: np.ndarray  # (B, L, D)
+    spatial_y: np.ndarray  # (B, L, D)
+    keep: np.ndarray  # (B, L, 3) bool, tensors in TENSORS order
+
+    def __len__(self) -> int:
+        return int(self.temporal.shape[0])
+
+    @classmethod
+    def from_mappings(cls, mappings: Sequence[Mapping], arch: Architecture) -> MappingBatch:
+        b, n = len(mappings), len(arch.levels)
+        arrays = {k: np.ones((b, n, ND), np.int64) for k in ("temporal", "spatial_x", "spatial_y")}
+        order = np.tile(np.arange(ND, dtype=np.int64), (b, n, 1))
+        keep = np.zeros((b, n, len(TENSORS)), bool)
+        for i, m in enumerate(mappings):
+            for lv, lm in enumerate(m.levels):
+                for key in arrays:
+                    for d, f in getattr(lm, key):
+                        arrays[key][i, lv, DIM_INDEX[d]] *= f
+                listed = [DIM_INDEX[d] for d, _ in lm.temporal]
+                order[i, lv] = [*dict.fromkeys(listed), *(k for k in range(ND) if k not in listed)]
+                keep[i, lv] = [t in m.keeps(arch, lv) for t in TENSORS]
+        return cls(arrays["temporal"], order, arrays["spatial_x"], arrays["spatial_y"], keep)
+
+    def mapping(self, index: int, arch: Architecture) -> Mapping:
+        """Mapping number `index` as a `Mapping` (factors of 1 left out)."""
+        levels = []
+        for lv, name in enumerate(arch.names):
+            temporal = tuple((DIMS[k], int(self.temporal[index, lv, k])) for k in self.order[index, lv]
+                             if self.temporal[index, lv, k] > 1)
+            sx, sy = ((tuple((d, int(a[index, lv, k])) for k, d in enumerate(DIMS) if a[index, lv, k] > 1))
+                      for a in (self.spatial_x, self.spatial_y))
+            keep = frozenset(t for j, t in enumerate(TENSORS) if self.keep[index, lv, j])
+            levels.append(LevelMapping(name, temporal, sx, sy, keep))
+        return Mapping(tuple(levels), f"mapping {index}")
+
+
+@dataclass(frozen=True)
+class BatchEvaluation:
+    """Per mapping b, level l, tensor t (TENSORS order): counts per instance; totals per mapping."""
+
+    reads: np.ndarray  # (B, L, 3)
+    fills: np.ndarray
+    updates: np.ndarray
+    capacity: np.ndarray  # (B, L, 3) tile words
+    partition: np.ndarray  # (B, L, 3)
+    energy_pj: np.ndarray  # (B, L, 3) all utilized instances
+    instances: np.ndarray  # (B, L)
+    level_cycles: np.ndarray  # (B, L)
+    leak_pj: np.ndarray  # (B, L)
+    compute_cycles: np.ndarray  # (B,)
+    cycles: np.ndarray  # (B,)
+    utilized_macs: np.ndarray  # (B,)
+    mac_energy_pj: float
+    valid: np.ndarray  # (B,) factors multiply to the bounds, fan-outs and capacities fit
+
+    @property
+    def total_energy_pj(self) -> np.ndarray:
+        return self.energy_pj.sum(axis=(1, 2)) + self.leak_pj.sum(axis=1) + self.mac_energy_pj
+
+
+def coefficients(workload: Workload, tensor: str) -> np.ndarray:
+    """(D, R) matrix: coefficient of loop dimension d in data dimension r of `tensor`."""
+    proj = workload.projection(tensor)
+    c = np.zeros((ND, len(proj)), np.int64)
+    for r, terms in enumerate(proj):
+        for d, coef in terms:
+            c[DIM_INDEX[d], r] = coef
+    return c
+
+
+def evaluate_batch(workload: Workload, arch: Architecture, batch: MappingBatch,
+                   convention: str = "timeloop") -> BatchEvaluation:
+    """Evaluate every mapping of `batch` (see docs/hw-model.md); invalid ones are flagged in `valid`."""
+    t, x, y = batch.temporal, batch.spatial_x, batch.spatial_y
+    n_b, n_l, _ = t.shape
+    fan = x * y
+    factor = t * fan
+    extents = np.flip(np.cumprod(np.flip(factor, 1), axis=1), 1)  # (B, L, D) tile extents per level
+    below = np.concatenate([extents[:, 1:], np.ones((n_b, 1, ND), np.int64)], axis=1)
+    trips = np.take_along_axis(t, batch.order, axis=2).reshape(n_b, -1)  # (B, K) temporal loops, nest order
+    dims = batch.order.reshape(n_b, -1)
+    inner = np.take_along_axis(below * fan, batch.order, axis=2).reshape(n_b, -1)
+    compute_cycles = np.prod(t.reshape(n_b, -1), axis=1)
+    steps_before = np.concatenate([np.ones((n_b, 1), np.int64), np.cumprod(trips, axis=1)[:, :-1]], axis=1)
+    count = (trips - 1) * steps_before  # steps of each loop over the whole run
+    instances = np.concatenate([np.ones((n_b, 1), np.int64),
+                                np.cumprod(np.prod(fan, axis=2), axis=1)[:, :-1]], axis=1)
+    out = {k: np.zeros((n_b, n_l, len(TENSORS)), np.int64)
+           for k in ("reads", "fills", "updates", "capacity", "partition")}
+    loops = (trips, dims, inner, count)
+    for j, tensor in enumerate(TENSORS):
+        stats = tensor_stats(workload, tensor, extents, below, fan, loops, compute_cycles, batch.keep[:, :, j],
+                             convention == "exact")
+        for k, v in stats.items():
+            out[k][:, :, j] = np.where(batch.keep[:, :, j], v, 0)
+    return finish(workload, arch, batch, out, instances, compute_cycles, factor, fan, extents)
+
+
+def tensor_stats(workload: Workload, tensor: str, extents: np.ndarray, below: np.ndarray, fan: np.ndarray,
+                 loops: tuple[np.ndarray, ...], compute_cycles: np.ndarray, keep: np.ndarray,
+                 exact: bool) -> dict[str, np.ndarray]:
+    """Reads, fills, updates, capacity and partition of one tensor at every level, (B, L) each."""
+    coef = coefficients(workload, tensor)
+    trips, dims, inner, count = loops
+    n_b, n_l, _ = extents.shape
+    box = (extents - 1) @ coef + 1  # (B, L, R)
+    vol = np.prod(box, axis=2)
+    step = coef[dims] * inner[:, :, None]  # (B, K, R)
+    back = np.where(trips > 1, trips - 1 if exact else 1, 0)[:, :, None] * step
+    suffix = np.concatenate([np.flip(np.cumsum(np.flip(back, 1), axis=1), 1),
+                             np.zeros((n_b, 1, step.shape[2]), np.int64)], axis=1)  # Σ over k' ≥ k
+    last_moving = np.maximum.accumulate(np.where(trips > 1, np.arange(trips.shape[1]), -1), axis=1)
+    fills = np.empty((n_b, n_l), np.int64)
+    rows = np.arange(n_b)
+    for i in range(n_l):
+        cut = i * ND
+        if cut == 0:
+            fills[:, i] = vol[:, i]
+            continue
+        v = step[:, :cut] - (suffix[:, 1:cut + 1] - suffix[:, cut:cut + 1])
+        innermost = last_moving[:, cut - 1]
+        v1 = step[rows, np.maximum(innermost, 0)]
+        partial = vol[:, i] - np.prod(np.maximum(0, box[:, i] - np.abs(v1)), axis=1)
+        same = np.all(v == v1[:, None, :], axis=2)
+        cost = np.where(same, partial[:, None], vol[:, i, None])
+        fills[:, i] = vol[:, i] + np.sum(count[:, :cut] * cost, axis=1)
+    groups = multicast_groups(workload, tensor, below, fan)
+    partition = partition_sizes(coef, extents, fan, vol)
+    served = np.empty_like(fills)
+    served[:, -1] = groups[:, -1] * compute_cycles
+    for i in range(n_l - 2, -1, -1):
+        served[:, i] = groups[:, i] * np.where(keep[:, i + 1], fills[:, i + 1], served[:, i + 1])
+    backing = np.zeros(n_l, bool)
+    backing[0] = True
+    if tensor in READ_WRITE:
+        return {"reads": served - partition, "fills": np.where(backing, 0, fills - partition), "updates": served,
+                "capacity": vol, "partition": partition}
+    return {"reads": served, "fills": np.where(backing, 0, fills), "updates": np.zeros_like(served),
+            "capacity": vol, "partition": partition}
+
+
+def multicast_groups(workload: Workload, tensor: str, below: np.ndarray, fan: np.ndarray) -> np.ndarray:
+    """(B, L): distinct child tiles under each level's spatial loops (multicast / reduction groups)."""
+    groups = np.ones(fan.shape[:2], np.int64)
+    for terms in workload.projection(tensor):
+        if len(terms) == 1:
+            groups *= fan[:, :, DIM_INDEX[terms[0][0]]]
+            continue
+        (da, ca), (db, cb) = terms
+        a, b = ca * below[:, :, DIM_INDEX[da]], cb * below[:, :, DIM_INDEX[db]]
+        na, nb = fan[:, :, DIM_INDEX[da]], fan[:, :, DIM_INDEX[db]]
+        g = np.gcd(a, b)
+        groups *= na * nb - np.maximum(0, na - b // g) * np.maximum(0, nb - a // g)
+    return groups
+
+
+def partition_sizes(coef: np.ndarray, extents: np.ndarray, fan: np.ndarray, vol: np.ndarray) -> np.ndarray:
+    """Timeloop's partition sizes: each level's share of its parent's, by the ratio of tile boxes."""
+    parts = np.empty_like(vol)
+    parts[:, 0] = vol[:, 0]
+    for i in range(1, vol.shape[1]):
+        union = np.prod((extents[:, i] * fan[:, i - 1] - 1) @ coef + 1, axis=1)
+        fanned = np.prod(fan[:, i - 1], axis=1) > 1
+        parts[:, i] = parts[:, i - 1] * vol[:, i] // np.where(fanned, union, vol[:, i])
+    return parts
+
+
+def finish(workload: Workload, arch: Architecture, batch: MappingBatch, out: dict[str, np.ndarray],
+           instances: np.ndarray, compute_cycles: np.ndarray, factor: np.ndarray, fan: np.ndarray,
+           extents: np.ndarray) -> BatchEvaluation:
+    """Cycles (bandwidth), energy (blocks × energies per utilized cluster, leakage), validity."""
+    reads, writes = out["reads"].sum(axis=2), (out["fills"] + out["updates"]).sum(axis=2)
+    level_cycles = np.empty_like(reads)
+    energy = np.zeros(out["reads"].shape)
+    for i, lv in enumerate(arch.levels):
+        need = compute_cycles.astype(float)
+        for limit, words in ((lv.read_bandwidth, reads[:, i]), (lv.write_bandwidth, writes[:, i]),
+                             (lv.shared_bandwidth, reads[:, i] + writes[:, i])):
+            if limit is not None:
+                need = np.maximum(need, words / limit)
+        level_cycles[:, i] = np.ceil(need - 1e-9 * need).astype(np.int64)
+        clusters = np.minimum(instances[:, i], lv.instances // lv.cluster_size)[:, None]
+        blocks = [-(-out[k][:, i] // lv.block_size) for k in ("reads", "fills", "updates")]
+        energy[:, i] = clusters * sum(b * e for b, e in zip(blocks, arch.energies_pj[i], strict=True))
+    cycles = np.maximum(compute_cycles, level_cycles.max(axis=1))
+    leak = np.array([lv.leak_pj_per_cycle for lv in arch.levels])[None, :] * cycles[:, None] * instances
+    leak = np.where(batch.keep.any(axis=2), leak, 0.0)
+    macs = np.prod(fan.reshape(len(fan), -1), axis=1)
+    return BatchEvaluation(out["reads"], out["fills"], out["updates"], out["capacity"], out["partition"], energy,
+                           instances, level_cycles, leak, compute_cycles, cycles, macs, workload.macs * arch.mac_pj,
+                           validity(workload, arch, batch, out, factor))
+
+
+def validity(workload: Workload, arch: Architecture, batch: MappingBatch, out: dict[str, np.ndarray],
+             factor: np.ndarray) -> np.ndarray:
+    bounds = np.array([workload.bounds[d] for d in DIMS])
+    ok = np.all(np.prod(factor, axis=1) == bounds, axis=1) & batch.keep[:, 0].all(axis=1)
+    for i, lv in enumerate(arch.levels):
+        fx, fy = arch.fanout(i)
+        ok &= (np.prod(batch.spatial_x[:, i], axis=1) <= fx) & (np.prod(batch.spatial_y[:, i], axis=1) <= fy)
+        allowed = np.array([tn in lv.keeps for tn in TENSORS])
+        ok &= ~np.any(batch.keep[:, i] & ~allowed, axis=1)
+        if lv.size_words is not None:
+            ok &= out["capacity"][:, i].sum(axis=1) <= lv.size_words
+    return ok
+
