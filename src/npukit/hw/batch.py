@@ -16,7 +16,8 @@ The counting rules are those of docs/hw-model.md in closed form:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from math import prod
 
 import numpy as np
 
@@ -104,9 +105,25 @@ def coefficients(workload: Workload, tensor: str) -> np.ndarray:
     return c
 
 
+CHUNK = 2048  # mappings per pass: keeps the (B, loops, ranks) arrays in cache
+
+
 def evaluate_batch(workload: Workload, arch: Architecture, batch: MappingBatch,
                    convention: str = "timeloop") -> BatchEvaluation:
     """Evaluate every mapping of `batch` (see docs/hw-model.md); invalid ones are flagged in `valid`."""
+    if len(batch) <= CHUNK:
+        return evaluate_chunk(workload, arch, batch, convention)
+    parts = [evaluate_chunk(workload, arch, batch_slice(batch, slice(s, s + CHUNK)), convention)
+             for s in range(0, len(batch), CHUNK)]
+    return BatchEvaluation(*(np.concatenate([getattr(p, f.name) for p in parts]) if f.name != "mac_energy_pj"
+                             else parts[0].mac_energy_pj for f in fields(BatchEvaluation)))
+
+
+def batch_slice(batch: MappingBatch, part: slice) -> MappingBatch:
+    return MappingBatch(*(getattr(batch, f.name)[part] for f in fields(MappingBatch)))
+
+
+def evaluate_chunk(workload: Workload, arch: Architecture, batch: MappingBatch, convention: str) -> BatchEvaluation:
     t, x, y = batch.temporal, batch.spatial_x, batch.spatial_y
     n_b, n_l, _ = t.shape
     fan = x * y
@@ -123,7 +140,7 @@ def evaluate_batch(workload: Workload, arch: Architecture, batch: MappingBatch,
                                 np.cumprod(np.prod(fan, axis=2), axis=1)[:, :-1]], axis=1)
     out = {k: np.zeros((n_b, n_l, len(TENSORS)), np.int64)
            for k in ("reads", "fills", "updates", "capacity", "partition")}
-    loops = (trips, dims, inner, count)
+    loops = moving_loops(trips, dims, inner, count)
     for j, tensor in enumerate(TENSORS):
         stats = tensor_stats(workload, tensor, extents, below, fan, loops, compute_cycles, batch.keep[:, :, j],
                              convention == "exact")
@@ -132,36 +149,45 @@ def evaluate_batch(workload: Workload, arch: Architecture, batch: MappingBatch,
     return finish(workload, arch, batch, out, instances, compute_cycles, factor, fan, extents)
 
 
+def moving_loops(trips: np.ndarray, dims: np.ndarray, inner: np.ndarray,
+                 count: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Only the loops that iterate (trip count > 1), still in nest order, padded with idle loops."""
+    moving = trips > 1
+    width = max(int(moving.sum(axis=1).max(initial=0)), 1)
+    pick = np.argsort(~moving, axis=1, kind="stable")[:, :width]
+    taken = [np.take_along_axis(a, pick, axis=1) for a in (trips, dims, inner, count)]
+    level = np.where(taken[0] > 1, pick // ND, np.iinfo(np.int64).max)  # idle padding is outside no level
+    return (*taken, level)
+
+
 def tensor_stats(workload: Workload, tensor: str, extents: np.ndarray, below: np.ndarray, fan: np.ndarray,
                  loops: tuple[np.ndarray, ...], compute_cycles: np.ndarray, keep: np.ndarray,
                  exact: bool) -> dict[str, np.ndarray]:
     """Reads, fills, updates, capacity and partition of one tensor at every level, (B, L) each."""
     coef = coefficients(workload, tensor)
-    trips, dims, inner, count = loops
+    trips, dims, inner, count, level = loops
     n_b, n_l, _ = extents.shape
-    box = (extents - 1) @ coef + 1  # (B, L, R)
+    box = boxes(workload, tensor, extents)  # (B, L, R)
     vol = np.prod(box, axis=2)
-    step = coef[dims] * inner[:, :, None]  # (B, K, R)
-    back = np.where(trips > 1, trips - 1 if exact else 1, 0)[:, :, None] * step
-    suffix = np.concatenate([np.flip(np.cumsum(np.flip(back, 1), axis=1), 1),
-                             np.zeros((n_b, 1, step.shape[2]), np.int64)], axis=1)  # Σ over k' ≥ k
-    last_moving = np.maximum.accumulate(np.where(trips > 1, np.arange(trips.shape[1]), -1), axis=1)
-    fills = np.empty((n_b, n_l), np.int64)
+    # A translation vector is compared through one exact integer key (Σ component × radix): a step
+    # of loop k with the loops inside it wrapping back equals the innermost loop's step exactly when
+    # key(step_k) + Σ_{k'≤k} key(back_k') equals the same sum at the innermost loop.
+    ckey = coef @ vector_radix(workload, tensor)  # (D,) key of a unit step of each loop dimension
+    skey = ckey[dims] * inner
+    back = np.where(trips > 1, trips - 1 if exact else 1, 0) * skey
+    anchor = skey + np.cumsum(back, axis=1)
+    fills = vol.copy()
     rows = np.arange(n_b)
-    for i in range(n_l):
-        cut = i * ND
-        if cut == 0:
-            fills[:, i] = vol[:, i]
-            continue
-        v = step[:, :cut] - (suffix[:, 1:cut + 1] - suffix[:, cut:cut + 1])
-        innermost = last_moving[:, cut - 1]
-        v1 = step[rows, np.maximum(innermost, 0)]
+    for i in range(1, n_l):
+        above = level < i  # the moving loops of the levels outside level i: a prefix
+        last = np.maximum(above.sum(axis=1) - 1, 0)  # the innermost of them: its step keeps the overlap
+        v1 = coef[dims[rows, last]] * inner[rows, last][:, None]
         partial = vol[:, i] - np.prod(np.maximum(0, box[:, i] - np.abs(v1)), axis=1)
-        same = np.all(v == v1[:, None, :], axis=2)
+        same = anchor == anchor[rows, last][:, None]
         cost = np.where(same, partial[:, None], vol[:, i, None])
-        fills[:, i] = vol[:, i] + np.sum(count[:, :cut] * cost, axis=1)
+        fills[:, i] += np.sum(np.where(above, count * cost, 0), axis=1)
     groups = multicast_groups(workload, tensor, below, fan)
-    partition = partition_sizes(coef, extents, fan, vol)
+    partition = partition_sizes(workload, tensor, extents, fan, vol)
     served = np.empty_like(fills)
     served[:, -1] = groups[:, -1] * compute_cycles
     for i in range(n_l - 2, -1, -1):
@@ -173,6 +199,18 @@ def tensor_stats(workload: Workload, tensor: str, extents: np.ndarray, below: np
                 "capacity": vol, "partition": partition}
     return {"reads": served, "fills": np.where(backing, 0, fills), "updates": np.zeros_like(served),
             "capacity": vol, "partition": partition}
+
+
+def vector_radix(workload: Workload, tensor: str) -> np.ndarray:
+    """Weights that turn a translation vector of `tensor` into one exact integer key.
+
+    Every component of a wrap-around translation lies within ±8 × the tensor's extent along it, so
+    the mixed radix below is one-to-one; Python integers take over if int64 could overflow.
+    """
+    bases = [16 * (1 + sum(c * (workload.bounds[d] - 1) for d, c in terms)) + 1
+             for terms in workload.projection(tensor)]
+    radix = [prod(bases[:r]) for r in range(len(bases))]
+    return np.array(radix, dtype=np.int64 if prod(bases) < 2**40 else object)
 
 
 def multicast_groups(workload: Workload, tensor: str, below: np.ndarray, fan: np.ndarray) -> np.ndarray:
@@ -190,14 +228,22 @@ def multicast_groups(workload: Workload, tensor: str, below: np.ndarray, fan: np
     return groups
 
 
-def partition_sizes(coef: np.ndarray, extents: np.ndarray, fan: np.ndarray, vol: np.ndarray) -> np.ndarray:
+def boxes(workload: Workload, tensor: str, extents: np.ndarray) -> np.ndarray:
+    """(..., R): extent along each data dimension of the box that loop `extents` (..., D) touch."""
+    return np.stack([1 + sum(c * (extents[..., DIM_INDEX[d]] - 1) for d, c in terms)
+                     for terms in workload.projection(tensor)], axis=-1)
+
+
+def partition_sizes(workload: Workload, tensor: str, extents: np.ndarray, fan: np.ndarray,
+                    vol: np.ndarray) -> np.ndarray:
     """Timeloop's partition sizes: each level's share of its parent's, by the ratio of tile boxes."""
     parts = np.empty_like(vol)
     parts[:, 0] = vol[:, 0]
+    union = np.prod(boxes(workload, tensor, extents[:, 1:] * fan[:, :-1]), axis=2)
+    fanned = np.prod(fan[:, :-1], axis=2) > 1
+    denominator = np.where(fanned, union, vol[:, 1:])
     for i in range(1, vol.shape[1]):
-        union = np.prod((extents[:, i] * fan[:, i - 1] - 1) @ coef + 1, axis=1)
-        fanned = np.prod(fan[:, i - 1], axis=1) > 1
-        parts[:, i] = parts[:, i - 1] * vol[:, i] // np.where(fanned, union, vol[:, i])
+        parts[:, i] = parts[:, i - 1] * vol[:, i] // denominator[:, i - 1]
     return parts
 
 
