@@ -90,7 +90,7 @@ def test_bad_directory_and_file_errors(tmp_path: Path) -> None:
     with pytest.raises(NpukitError, match="not a directory"):
         load_design(tmp_path / "missing")
     (tmp_path / "parsed-processed-input.yaml").write_text("problem: {}\n")
-    with pytest.raises(NpukitError, match="parsed-processed-input.yaml"):
+    with pytest.raises(NpukitError, match=r"parsed-processed-input\.yaml"):
         load_design(tmp_path)
     result = CliRunner().invoke(cli, ["timeloop", str(tmp_path)])
     assert result.exit_code != 0

@@ -104,7 +104,7 @@ class Mapping:
             if capacity is None:
                 continue
             extents = self.extents(i)
-            need = {t: workload.tile_size(t, extents) for t in sorted(self.keeps(arch, i))}
+            need = {t: workload.tile_size(t, extents) for t in TENSORS if t in self.keeps(arch, i)}
             if sum(need.values()) > capacity:
                 parts = ", ".join(f"{t} {n:,}" for t, n in need.items())
                 raise NpukitError(f"{src}: level {lm.level}: tiles need {sum(need.values()):,} words ({parts}), "
