@@ -105,7 +105,7 @@ def coefficients(workload: Workload, tensor: str) -> np.ndarray:
     return c
 
 
-CHUNK = 2048  # mappings per pass: keeps the (B, loops, ranks) arrays in cache
+CHUNK = 4096  # mappings per pass: keeps the (B, loops, ranks) arrays in cache
 
 
 def evaluate_batch(workload: Workload, arch: Architecture, batch: MappingBatch,
@@ -154,10 +154,15 @@ def moving_loops(trips: np.ndarray, dims: np.ndarray, inner: np.ndarray,
     """Only the loops that iterate (trip count > 1), still in nest order, padded with idle loops."""
     moving = trips > 1
     width = max(int(moving.sum(axis=1).max(initial=0)), 1)
-    pick = np.argsort(~moving, axis=1, kind="stable")[:, :width]
-    taken = [np.take_along_axis(a, pick, axis=1) for a in (trips, dims, inner, count)]
-    level = np.where(taken[0] > 1, pick // ND, np.iinfo(np.int64).max)  # idle padding is outside no level
-    return (*taken, level)
+    rows, cols = np.nonzero(moving)
+    slot = np.cumsum(moving, axis=1)[rows, cols] - 1  # position among the row's moving loops
+    packed = []
+    for values, idle in ((trips[rows, cols], 1), (dims[rows, cols], 0), (inner[rows, cols], 1),
+                         (count[rows, cols], 0), (cols // ND, np.iinfo(np.int64).max)):  # padding: no level
+        a = np.full((len(trips), width), idle, np.int64)
+        a[rows, slot] = values
+        packed.append(a)
+    return tuple(packed)
 
 
 def tensor_stats(workload: Workload, tensor: str, extents: np.ndarray, below: np.ndarray, fan: np.ndarray,
@@ -234,12 +239,20 @@ def boxes(workload: Workload, tensor: str, extents: np.ndarray) -> np.ndarray:
                      for terms in workload.projection(tensor)], axis=-1)
 
 
+def box_volume(workload: Workload, tensor: str, extents: np.ndarray) -> np.ndarray:
+    """Elements in the boxes that loop `extents` (..., D) touch."""
+    volume = np.ones(extents.shape[:-1], np.int64)
+    for terms in workload.projection(tensor):
+        volume *= 1 + sum(c * (extents[..., DIM_INDEX[d]] - 1) for d, c in terms)
+    return volume
+
+
 def partition_sizes(workload: Workload, tensor: str, extents: np.ndarray, fan: np.ndarray,
                     vol: np.ndarray) -> np.ndarray:
     """Timeloop's partition sizes: each level's share of its parent's, by the ratio of tile boxes."""
     parts = np.empty_like(vol)
     parts[:, 0] = vol[:, 0]
-    union = np.prod(boxes(workload, tensor, extents[:, 1:] * fan[:, :-1]), axis=2)
+    union = box_volume(workload, tensor, extents[:, 1:] * fan[:, :-1])
     fanned = np.prod(fan[:, :-1], axis=2) > 1
     denominator = np.where(fanned, union, vol[:, 1:])
     for i in range(1, vol.shape[1]):
@@ -255,12 +268,12 @@ def finish(workload: Workload, arch: Architecture, batch: MappingBatch, out: dic
     level_cycles = np.empty_like(reads)
     energy = np.zeros(out["reads"].shape)
     for i, lv in enumerate(arch.levels):
-        need = compute_cycles.astype(float)
+        slowdown = np.ones(len(reads))  # Timeloop's: available over needed bandwidth, at most 1
         for limit, words in ((lv.read_bandwidth, reads[:, i]), (lv.write_bandwidth, writes[:, i]),
                              (lv.shared_bandwidth, reads[:, i] + writes[:, i])):
             if limit is not None:
-                need = np.maximum(need, words / limit)
-        level_cycles[:, i] = np.ceil(need - 1e-9 * need).astype(np.int64)
+                slowdown = np.minimum(slowdown, limit / np.maximum(words / compute_cycles, 1e-300))
+        level_cycles[:, i] = np.ceil(compute_cycles / slowdown).astype(np.int64)
         clusters = np.minimum(instances[:, i], lv.instances // lv.cluster_size)[:, None]
         blocks = [-(-out[k][:, i] // lv.block_size) for k in ("reads", "fills", "updates")]
         energy[:, i] = clusters * sum(b * e for b, e in zip(blocks, arch.energies_pj[i], strict=True))
