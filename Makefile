@@ -30,7 +30,9 @@ test: lint
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.dev
-	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/counting.py
+	$(BIN)/python benchmarks/runtime.py
+	$(BIN)/python benchmarks/model.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache
