@@ -14,7 +14,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = {"analyze", "survey", "models", "load", "run", "export"}
+_API = {"analyze", "survey", "models", "load", "run", "export", "arch", "archs"}
 
 
 def __getattr__(name: str) -> Any:
@@ -29,4 +29,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'npukit' has no attribute {name!r}")
 
 
-__all__ = ["__version__", "analyze", "export", "load", "models", "run", "survey"]
+__all__ = ["__version__", "analyze", "arch", "archs", "export", "load", "models", "run", "survey"]

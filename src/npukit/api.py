@@ -14,6 +14,8 @@ from npukit.ir import Graph
 if TYPE_CHECKING:
     import numpy as np
 
+    from npukit.hw.arch import Architecture
+
 Shapes = Mapping[str, tuple[int, ...]]
 
 
@@ -65,6 +67,23 @@ def model_table() -> tuple[Any, list[dict[str, Any]]]:
 
     rows = [model_row(m.name, m.description, analyze(m.name)) for m in zoo.MODELS.values()]
     return Table("npukit zoo (batch 1; MACs of CONV and FC layers)", MODEL_COLUMNS, rows), rows
+
+
+def arch(name_or_path: str | os.PathLike[str]) -> Architecture:
+    """An accelerator architecture from a preset name or a YAML file (twin of `npukit arch show`).
+
+    Raises NpukitError with one line naming the file and the field when the spec is invalid.
+    """
+    from npukit.hw.arch import load_arch
+
+    return load_arch(name_or_path)
+
+
+def archs() -> list[str]:
+    """The names of the architecture presets (twin of `npukit arch list`)."""
+    from npukit.hw.arch import preset_names
+
+    return preset_names()
 
 
 def export(model: str | Graph, path: str | os.PathLike[str], batch: int = 1, opset: int = 17) -> Graph:

@@ -42,6 +42,7 @@ def cli() -> None:
       npukit models                   the networks npukit knows
       npukit analyze resnet50         weights, MACs and data per layer
       npukit survey                   the survey's table beside npukit's exact counts
+      npukit arch list                the accelerator presets (Eyeriss, TPU v1, NVDLA, ...)
     """
 
 
@@ -203,6 +204,62 @@ def run_model(
         api.save_npz(output, results)
     table, data = run_table(graph.name, results, seconds)
     emit(table, fmt, data)
+
+
+@cli.group(name="arch")
+def arch_group() -> None:
+    """Accelerator architectures: storage levels from DRAM inward, then the MAC array.
+
+    \b
+    Examples:
+      npukit arch list                       the presets, one line each
+      npukit arch show eyeriss               levels, sizes, energies, areas
+      npukit arch show my_npu.yaml --json    check and inspect your own spec
+
+    A spec is a YAML file with name, clock_hz, energy_table, levels and compute
+    (see docs/hardware.md); a bad spec fails with one line naming the file and the field.
+    """
+
+
+@arch_group.command(name="list")
+@output_options
+def arch_list(fmt: str) -> None:
+    """List the architecture presets: levels, MACs, on-chip bytes, clock, what each models.
+
+    \b
+    Examples:
+      npukit arch list
+      npukit arch list --json     every preset with its full description and source
+    """
+    from npukit.api import arch, archs
+    from npukit.report.hardware import arch_list_table
+
+    table, data = arch_list_table([arch(name) for name in archs()])
+    emit(table, fmt, data)
+
+
+@arch_group.command(name="show")
+@click.argument("name_or_file")
+@output_options
+def arch_show(name_or_file: str, fmt: str) -> None:
+    """Show one architecture: every level, then the MAC array and the total area.
+
+    NAME_OR_FILE is a preset (see `npukit arch list`) or a YAML spec file. Per level:
+    kind, instances (mesh X×Y), size per instance in words and bytes, word bits, block
+    (words per access), read/write bandwidth (words per cycle), energy per block read,
+    fill and update (pJ), the tensors it keeps, and its area (all instances, µm²).
+
+    \b
+    Examples:
+      npukit arch show tpu-v1
+      npukit arch show simple-ws --markdown
+      npukit arch show my_npu.yaml --json    energies and areas resolved from the tables
+    """
+    from npukit.api import arch
+    from npukit.report.hardware import arch_data, arch_table
+
+    spec = arch(name_or_file)
+    emit(arch_table(spec, name_or_file), fmt, arch_data(spec))
 
 
 def main(argv: list[str] | None = None) -> int:

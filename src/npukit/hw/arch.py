@@ -87,11 +87,16 @@ class Architecture(Spec):
         dup = next((n for n in names if names.count(n) > 1), None)
         if dup:
             raise ValueError(f"level name {dup!r} is used twice")
-        meshes = [(lv.name, lv.mesh_x, lv.mesh_y) for lv in self.levels]
-        meshes.append((self.compute.name, self.compute.mesh_x, self.compute.mesh_y))
+        top = self.levels[0]
+        if set(top.keeps) != set(TENSORS):  # the backing store: every tensor starts and ends there
+            raise ValueError(f"levels[{top.name}].keeps: the outermost level must keep every tensor "
+                             f"({', '.join(TENSORS)}); it keeps {', '.join(top.keeps) or 'nothing'}")
+        meshes = [(f"levels[{lv.name}]", lv.mesh_x, lv.mesh_y) for lv in self.levels]
+        meshes.append(("compute", self.compute.mesh_x, self.compute.mesh_y))
         for (outer, ox, oy), (inner, ix, iy) in pairwise(meshes):
-            if ix % ox or iy % oy:
-                raise ValueError(f"{inner} mesh {ix}×{iy} is not a multiple of {outer} mesh {ox}×{oy}")
+            if ix % ox or iy % oy:  # the fan-out is the ratio of the meshes: it must be whole
+                raise ValueError(f"{inner}.mesh_x×mesh_y: {ix}×{iy} is not a multiple of the mesh of {outer} "
+                                 f"({ox}×{oy})")
         return self
 
     def level(self, name: str) -> StorageLevel:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import tempfile
+import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -57,8 +59,28 @@ def validate(model: type[M], data: Any, source: str) -> M:
         where = field_path(tuple(err["loc"]), data)
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            msg = "unknown field"
+            msg = "unknown field" + did_you_mean(str(err["loc"][-1]), field_names(model))
+        elif isinstance(err.get("input"), str | int | float) and err["type"] != "missing":
+            msg += f" (got {err['input']!r})"
         raise NpukitError(f"{source}: {where + ': ' if where else ''}{msg}") from None
+
+
+def field_names(model: type[pydantic.BaseModel]) -> set[str]:
+    """Every field name of `model` and of the models nested in its fields."""
+    names, todo, seen = set(), [model], set()
+    while todo:
+        m = todo.pop()
+        seen.add(m)
+        for name, info in m.model_fields.items():
+            names.add(name)
+            args = typing.get_args(info.annotation) or (info.annotation,)
+            todo += [a for a in args if isinstance(a, type) and issubclass(a, pydantic.BaseModel) and a not in seen]
+    return names
+
+
+def did_you_mean(name: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def write_yaml_atomic(path: str | Path, data: Any) -> None:
