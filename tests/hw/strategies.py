@@ -56,11 +56,11 @@ def architectures(draw: st.DrawFn, levels: st.SearchStrategy[int] | None = None)
 
 
 @st.composite
-def mappings(draw: st.DrawFn, workload: Workload, arch: Architecture, repeat_dims: bool = False) -> Mapping:
+def mappings(draw: st.DrawFn, workload: Workload, arch: Architecture) -> Mapping:
     """A valid mapping: every prime factor of every bound goes to a random level's temporal,
     spatial X or spatial Y loops (spatial only while it fits the fan-out), growing the loop of its
-    dimension there or, with `repeat_dims`, maybe adding a second loop of the same dimension;
-    random loop orders; random keep subsets of what each inner level may keep."""
+    dimension there (one loop per dimension per level, as Timeloop's mappings have); random
+    loop orders; random keep subsets of what each inner level may keep."""
     n = len(arch.levels)
     factors: list[dict[str, list[tuple[str, int]]]] = [{"T": [], "X": [], "Y": []} for _ in range(n)]
     for d in DIMS:
@@ -70,7 +70,7 @@ def mappings(draw: st.DrawFn, workload: Workload, arch: Architecture, repeat_dim
                 kind = "T"
             loops = factors[i][kind]
             same = [k for k, (d2, _) in enumerate(loops) if d2 == d]
-            if same and not (repeat_dims and draw(st.booleans())):
+            if same:
                 loops[same[0]] = (d, loops[same[0]][1] * p)
             else:
                 loops.append((d, p))
@@ -86,9 +86,8 @@ def mappings(draw: st.DrawFn, workload: Workload, arch: Architecture, repeat_dim
 
 
 @st.composite
-def problems(draw: st.DrawFn, max_macs: int = 3000, repeat_dims: bool = False
-             ) -> tuple[Workload, Architecture, Mapping]:
+def problems(draw: st.DrawFn, max_macs: int = 3000) -> tuple[Workload, Architecture, Mapping]:
     """A random (workload, architecture, mapping) triple; the mapping is valid for both."""
     workload = draw(workloads(max_macs=max_macs))
     arch = draw(architectures())
-    return workload, arch, draw(mappings(workload, arch, repeat_dims))
+    return workload, arch, draw(mappings(workload, arch))

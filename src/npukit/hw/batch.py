@@ -21,6 +21,7 @@ from math import prod
 
 import numpy as np
 
+from npukit.errors import NpukitError
 from npukit.hw.arch import Architecture
 from npukit.hw.mapping import LevelMapping, Mapping
 from npukit.hw.workload import DIMS, READ_WRITE, TENSORS, Workload
@@ -53,7 +54,10 @@ class MappingBatch:
                 for key in arrays:
                     for d, f in getattr(lm, key):
                         arrays[key][i, lv, DIM_INDEX[d]] *= f
-                listed = [DIM_INDEX[d] for d, _ in lm.temporal]
+                listed = [DIM_INDEX[d] for d, f in lm.temporal if f > 1]
+                if len(set(listed)) < len(listed):
+                    raise NpukitError(f"{m.source}: level {lm.level}: a dimension appears in two temporal loops; "
+                                      "the analytical model (like Timeloop) takes one loop per dimension per level")
                 order[i, lv] = [*dict.fromkeys(listed), *(k for k in range(ND) if k not in listed)]
                 keep[i, lv] = [t in m.keeps(arch, lv) for t in TENSORS]
         return cls(arrays["temporal"], order, arrays["spatial_x"], arrays["spatial_y"], keep)
