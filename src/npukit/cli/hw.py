@@ -29,7 +29,7 @@ def timeloop(directory: str, convention: str, fmt: str) -> None:
     from npukit.report.evaluation import comparison_table, evaluation_table
 
     ev, ref = evaluate_design(directory, convention)
-    title = f"{directory}: {ev.workload.describe()} on {ev.arch.name}"
+    title = f"{ev.workload.describe()} on {ev.arch.name}"
     table = comparison_table(ev, ref, title) if ref is not None and fmt in ("text", "markdown") else \
         evaluation_table(ev, title)
     emit(table, fmt, timeloop_json(ev))
