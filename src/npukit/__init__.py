@@ -14,7 +14,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = {"analyze", "survey", "models", "load", "run", "export", "arch", "archs"}
+_API = {"analyze", "survey", "models", "load", "run", "export", "arch", "archs", "dataflow", "dataflows", "map_network"}
 
 
 def __getattr__(name: str) -> Any:
@@ -29,4 +29,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'npukit' has no attribute {name!r}")
 
 
-__all__ = ["__version__", "analyze", "arch", "archs", "export", "load", "models", "run", "survey"]
+__all__ = ["__version__", "analyze", "arch", "archs", "dataflow", "dataflows", "export", "load", "map_network",
+           "models", "run", "survey"]

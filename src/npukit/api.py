@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     import numpy as np
 
     from npukit.hw.arch import Architecture
+    from npukit.hw.dataflows import Dataflow
+    from npukit.hw.network import NetworkCost
 
 Shapes = Mapping[str, tuple[int, ...]]
 
@@ -84,6 +86,42 @@ def archs() -> list[str]:
     from npukit.hw.arch import preset_names
 
     return preset_names()
+
+
+def dataflow(name_or_path: str | os.PathLike[str]) -> Dataflow:
+    """A dataflow (constraints on mappings) from a shipped name or a YAML file (twin of `npukit dataflows`)."""
+    from npukit.hw.dataflows import load_dataflow
+
+    return load_dataflow(name_or_path)
+
+
+def dataflows() -> list[str]:
+    """The names of the shipped dataflows (twin of `npukit dataflows`)."""
+    from npukit.hw.dataflows import dataflow_names
+
+    return dataflow_names()
+
+
+def map_network(model: str | Graph, arch: str | Architecture = "eyeriss", dataflow: str | Dataflow | None = None,
+                objective: str = "energy", batch: int = 1, bits: int | None = None,
+                max_evaluations: int = 30_000, seed: int = 0, workers: int | None = None,
+                input_shapes: Shapes | None = None, progress: Any = None) -> NetworkCost:
+    """Map every layer of MODEL onto ARCH and cost the whole network (twin of `npukit map`).
+
+    `dataflow`: a name, a YAML file, a `Dataflow`, or None (any mapping). `bits`: word width for
+    every level and the MACs (sizes keep their bytes); None keeps the architecture's. `objective`:
+    energy, latency or edp. Returns a `NetworkCost` (per-layer costs, totals, `as_dict()`).
+    """
+    from npukit.hw.arch import Architecture, load_arch
+    from npukit.hw.dataflows import Dataflow, load_dataflow
+    from npukit.hw.network import map_network as cost
+
+    spec = arch if isinstance(arch, Architecture) else load_arch(arch)
+    if bits is not None:
+        spec = spec.with_word_bits(bits)
+    flow = dataflow if dataflow is None or isinstance(dataflow, Dataflow) else load_dataflow(dataflow)
+    report = analyze(model, bits=bits or spec.levels[0].word_bits, batch=batch, input_shapes=input_shapes)
+    return cost(report, spec, flow, objective, max_evaluations, seed, workers, progress)  # type: ignore[arg-type]
 
 
 def export(model: str | Graph, path: str | os.PathLike[str], batch: int = 1, opset: int = 17) -> Graph:

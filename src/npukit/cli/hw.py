@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from npukit.cli.main import cli, emit, output_options
@@ -44,3 +46,131 @@ def timeloop_json(ev: object) -> dict[str, object]:
               for name, entry in data["levels"].items()}
     return {"computes": data["computes"], "cycles": data["cycles"], "utilization": data["utilization"],
             "energy_pj": data["energy_pj"], "levels": levels}
+
+
+@cli.command(name="dataflows")
+@output_options
+def dataflows_cmd(fmt: str) -> None:
+    """List the shipped dataflows: each is a set of constraints on mappings.
+
+    A dataflow says which loops may spread across the PE array's X and Y axes, which loops
+    may run inside a PE and which tensors the PE's storage keeps (the stationary one). Write
+    your own as YAML in the same vocabulary (see docs/mapper.md) and pass the file anywhere a
+    dataflow name goes.
+
+    \b
+    Examples:
+      npukit dataflows
+      npukit dataflows --json          every constraint of every dataflow
+    """
+    from npukit.api import dataflow, dataflows
+    from npukit.report.tables import Column, Table
+
+    flows = [dataflow(n) for n in dataflows()]
+    rows = [{"name": f.name, "description": f.description} for f in flows]
+    emit(Table("npukit dataflows", [Column("name", "name"), Column("description", "what stays where")], rows),
+         fmt, [f.model_dump(exclude_defaults=True) for f in flows])
+
+
+def progress_bar(label: str) -> Any:
+    """A rich progress bar on stderr, as a context manager yielding a `(done, total, what)` callback."""
+    from contextlib import contextmanager
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    @contextmanager
+    def bar() -> Any:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      TextColumn("{task.fields[what]}"), console=Console(stderr=True), transient=True) as p:
+            task = p.add_task(label, total=None, what="")
+            yield lambda done, total, what: p.update(task, completed=done, total=total, what=what)
+    return bar()
+
+
+OBJECTIVE = click.option("--objective", type=click.Choice(["energy", "latency", "edp"]), default="energy",
+                         show_default=True, help="What the mapper minimizes for each layer (edp: energy × delay).")
+EVALUATIONS = click.option("--evaluations", type=click.IntRange(100), default=30_000, show_default=True,
+                           help="Most mappings costed per distinct layer (small spaces are searched whole).")
+
+
+@cli.command(name="map")
+@click.argument("model")
+@click.option("--arch", "arch_name", default="eyeriss", show_default=True, help="Preset name or YAML spec.")
+@click.option("--dataflow", default=None, help="Dataflow name or YAML file (default: any mapping the chip allows).")
+@OBJECTIVE
+@click.option("--batch", type=click.IntRange(1), default=1, show_default=True, help="Batch size N.")
+@click.option("--bits", type=click.IntRange(1, 32), default=None, help="Word bits everywhere (default: the spec's).")
+@EVALUATIONS
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the mapper's search.")
+@click.option("--save-mappings", type=click.Path(file_okay=False), default=None,
+              help="Write each layer's mapping (with its loop bounds) as YAML into this directory.")
+@output_options
+def map_cmd(model: str, arch_name: str, dataflow: str | None, objective: str, batch: int, bits: int | None,
+            evaluations: int, seed: int, save_mappings: str | None, fmt: str) -> None:
+    """Map every layer of MODEL onto an accelerator and cost the whole network.
+
+    For each CONV and FC layer the mapper searches the mappings the dataflow allows for the
+    lowest --objective (layers with the same shape are mapped once); pooling and elementwise
+    layers are costed by the data they move. Per layer: the mapping on one line (outermost
+    level first; x/y mark spatial loops), energy by level, cycles, utilization, DRAM bytes;
+    then energy per inference, latency, inferences per second, power and MACs per joule.
+
+    \b
+    Examples:
+      npukit map resnet50 --arch eyeriss --dataflow row-stationary
+      npukit map alexnet --arch eyeriss-256 --batch 16 --objective edp
+      npukit map mobilenet-v2 --arch tpu-v1 --dataflow systolic-ws --json
+      npukit map lenet5 --save-mappings maps/   then: npukit evaluate maps/conv1.yaml --arch eyeriss
+    """
+    from npukit.api import map_network
+    from npukit.report.network import network_table
+
+    with progress_bar("mapping layers") as bar:
+        cost = map_network(model, arch_name, dataflow, objective, batch, bits, evaluations, seed, progress=bar)
+    if save_mappings:
+        write_mappings(cost, save_mappings)
+    data = cost.as_dict()
+    emit(network_table(cost), fmt, data)
+
+
+def write_mappings(cost: Any, directory: str) -> None:
+    from pathlib import Path
+
+    from npukit.hw.mapping import save_layer_mapping
+
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    for layer in cost.layers:
+        if layer.search is not None:
+            safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in layer.name)
+            save_layer_mapping(Path(directory) / f"{safe}.yaml", layer.search.evaluation.workload, layer.mapping,
+                               cost.arch)
+
+
+@cli.command(name="evaluate")
+@click.argument("mapping_file", type=click.Path(dir_okay=False))
+@click.option("--arch", "arch_name", default="eyeriss", show_default=True, help="Preset name or YAML spec.")
+@click.option("--convention", type=click.Choice(["timeloop", "exact"]), default="timeloop", show_default=True,
+              help="timeloop: extrapolate loops from their second iteration as Timeloop does; exact: every step.")
+@output_options
+def evaluate_cmd(mapping_file: str, arch_name: str, convention: str, fmt: str) -> None:
+    """Evaluate one layer's mapping (a file of `npukit map --save-mappings`) on an architecture.
+
+    Prints per level and tensor the reads, fills and updates (per instance), tile sizes and
+    energy, then cycles, utilization, energy per MAC, latency and power. The mapping is
+    checked first: factors, fan-outs and buffer capacities.
+
+    \b
+    Examples:
+      npukit evaluate maps/conv1.yaml --arch eyeriss
+      npukit evaluate maps/conv1.yaml --arch eyeriss --json
+    """
+    from npukit.api import arch
+    from npukit.hw.mapping import load_layer_mapping
+    from npukit.hw.model import evaluate
+    from npukit.report.evaluation import evaluation_table
+
+    spec = arch(arch_name)
+    workload, mapping = load_layer_mapping(mapping_file, spec)
+    ev = evaluate(workload, spec, mapping, convention=convention)  # type: ignore[arg-type]
+    emit(evaluation_table(ev, f"{workload.describe()} on {spec.name}"), fmt, timeloop_json(ev))

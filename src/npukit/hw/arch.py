@@ -154,6 +154,23 @@ class Architecture(Spec):
                  + (f" ×{lv.instances}" if lv.instances > 1 else "") for lv in self.levels]
         return f"{self.name}: {' → '.join(sizes)} → {self.compute.instances} MACs @ {self.clock_hz / 1e6:g} MHz"
 
+    def with_word_bits(self, bits: int) -> Architecture:
+        """The same chip with `bits`-bit words everywhere: sizes keep their bytes (so hold more or
+        fewer words), energies given in the spec scale linearly with the bits moved, table energies
+        follow the table's scaling (tables.py)."""
+        data = self.model_dump()
+        for lv in data["levels"]:
+            scale = bits / lv["word_bits"]
+            if lv["size_words"]:
+                lv["size_words"] = max(1, lv["size_words"] * lv["word_bits"] // bits)
+            lv.update({k: lv[k] * scale for k in ("read_pj", "write_pj", "update_pj") if lv[k] is not None})
+            lv["word_bits"] = bits
+        c = data["compute"]
+        if c["energy_pj"] is not None:
+            c["energy_pj"] *= (bits / c["word_bits"]) ** 2
+        c["word_bits"] = bits
+        return Architecture.model_validate(data)
+
     def storage_bytes(self) -> int:
         return sum(prod((lv.size_words or 0, lv.word_bits, lv.instances)) // 8 for lv in self.levels
                    if lv.kind != "dram")

@@ -170,6 +170,27 @@ def load_mapping(path: str | Path, arch: Architecture) -> Mapping:
     return mapping_from_dict(read_yaml(path), arch, str(path))
 
 
+def save_layer_mapping(path: str | Path, workload: Workload, mapping: Mapping, arch: Architecture) -> None:
+    """Write the layer and its mapping as one YAML file (`load_layer_mapping` reads it back)."""
+    layer = {"name": workload.name, "bounds": {d: v for d, v in workload.bounds.items() if v > 1},
+             "stride": list(workload.stride), "dilation": list(workload.dilation)}
+    write_yaml_atomic(path, {"layer": layer, "architecture": arch.name, **mapping.as_dict()})
+
+
+def load_layer_mapping(path: str | Path, arch: Architecture) -> tuple[Workload, Mapping]:
+    """The (workload, mapping) of a file written by `save_layer_mapping` (or `npukit map --save-mappings`)."""
+    data = read_yaml(path)
+    layer = data.get("layer") if isinstance(data, dict) else None
+    if not isinstance(layer, dict) or not isinstance(layer.get("bounds"), dict):
+        raise NpukitError(f"{path}: expected 'layer' with 'bounds' (e.g. {{M: 64, C: 3, E: 112}}) beside 'mapping'")
+    try:
+        workload = Workload(layer["bounds"], tuple(layer.get("stride", (1, 1))), tuple(layer.get("dilation", (1, 1))),
+                            str(layer.get("name", "layer")))
+    except (TypeError, ValueError) as e:
+        raise NpukitError(f"{path}: layer: {e}") from None
+    return workload, mapping_from_dict(data, arch, str(path))
+
+
 def format_loop_nest(mapping: Mapping, workload: Workload, arch: Architecture) -> str:
     """The mapping as an indented loop nest, level by level, with the tile each level holds."""
     lines, depth = [], 0
@@ -187,3 +208,16 @@ def format_loop_nest(mapping: Mapping, workload: Workload, arch: Architecture) -
         lines.append("")
     lines.append(f"{'  ' * depth}  << Compute >>")
     return "\n".join(lines)
+
+
+def mapping_line(mapping: Mapping) -> str:
+    """The mapping on one line, outermost first: `DRAM[F8] GLB[E14 M2] X[F14] Y[S3 C3] RF[R3]`;
+    spatial loops are marked x or y, levels without loops are left out."""
+    parts = []
+    for lm in mapping.levels:
+        loops = [f"{d}{f}" for d, f in lm.temporal if f > 1]
+        loops += [f"{d}{f}{axis}" for axis, spatial in (("x", lm.spatial_x), ("y", lm.spatial_y))
+                  for d, f in spatial if f > 1]
+        if loops:
+            parts.append(f"{lm.level}[{' '.join(loops)}]")
+    return " ".join(parts) or "(one step)"

@@ -1,18 +1,27 @@
-"""Random mappings of a layer onto an architecture, generated as arrays (a `MappingBatch`).
+"""The mapping space of one layer on one architecture under a dataflow's rules, as arrays.
 
-Each prime factor of each loop bound goes to a random slot: a level's temporal loop, or its
-spatial X or Y loop where the level fans out. Loop orders are random permutations. Mappings
-whose spatial factors overflow a fan-out or whose tiles overflow a buffer come out marked
-invalid by `evaluate_batch`; `valid_random_mappings` keeps only the valid ones.
+A point of the space is a *genome*: for every prime factor of every loop bound (after the
+dataflow's fixed factors), the slot it goes to (a level's temporal loop, or its spatial X or Y
+loop), plus one sort key per level and dimension that orders the level's temporal loops. A genome
+decodes into a `MappingBatch` row. Sampling, mutation and exhaustive enumeration all work on
+genomes; `evaluate_batch` flags mappings whose spatial factors or tiles do not fit.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from itertools import combinations_with_replacement, permutations, product
+from math import comb, prod
+
 import numpy as np
 
+from npukit.errors import NpukitError
 from npukit.hw.arch import Architecture
 from npukit.hw.batch import ND, MappingBatch, evaluate_batch
+from npukit.hw.dataflows import Rules, unconstrained
 from npukit.hw.workload import DIMS, TENSORS, Workload
+
+KINDS = ("T", "X", "Y")  # slot s = kind · L + level
 
 
 def prime_factors(n: int) -> list[int]:
@@ -25,23 +34,174 @@ def prime_factors(n: int) -> list[int]:
     return out + ([n] if n > 1 else [])
 
 
+@dataclass(frozen=True)
+class Genomes:
+    assign: np.ndarray  # (B, P) slot of each free prime
+    keys: np.ndarray  # (B, L, D) loop-order keys (ascending = outermost first)
+
+    def __len__(self) -> int:
+        return len(self.assign)
+
+    def take(self, index: np.ndarray) -> Genomes:
+        return Genomes(self.assign[index], self.keys[index])
+
+    @staticmethod
+    def join(parts: list[Genomes]) -> Genomes:
+        return Genomes(np.concatenate([g.assign for g in parts]), np.concatenate([g.keys for g in parts]))
+
+
+class MapSpace:
+    """The mappings `rules` allow for `workload` on `arch`; raises one line if a loop has no place."""
+
+    def __init__(self, workload: Workload, arch: Architecture, rules: Rules | None = None, label: str = "") -> None:
+        self.workload, self.arch = workload, arch
+        self.rules = rules or unconstrained(arch)
+        self.label = label or workload.name
+        self.n_levels = len(arch.levels)
+        self.base = np.ones((3 * self.n_levels, ND), np.int64)  # fixed factors per slot
+        self.primes: list[tuple[int, int]] = []  # (dimension index, prime)
+        self.allowed: list[np.ndarray] = []  # per prime: the slots it may take
+        for d, dim in enumerate(DIMS):
+            self._place(d, dim)
+        self.pinned = self._pinned_keys()
+        self.keep = np.array([[t in self._keeps(i) for t in TENSORS] for i in range(self.n_levels)])
+
+    # ------------------------------------------------------------------ construction
+
+    def _slots(self, dim: str) -> list[int]:
+        """Slots where `dim` may loop: its allowed temporal levels and spatial axes with room."""
+        out = []
+        for i, (lv, r) in enumerate(zip(self.arch.levels, self.rules.levels, strict=True)):
+            if dim in r.temporal and dim not in r.factors and lv.kind != "network":
+                out.append(i)
+            fx, fy = self.arch.fanout(i)
+            out += [self.n_levels + i] * (fx > 1 and dim in r.spatial_x)
+            out += [2 * self.n_levels + i] * (fy > 1 and dim in r.spatial_y)
+        for d, levels in self.rules.whole:
+            if d == dim:
+                out = [s for s in out if s % self.n_levels in levels]
+        return out
+
+    def _place(self, d: int, dim: str) -> None:
+        bound = self.workload.bounds[dim]
+        fixed = {i: r.factors[dim] for i, r in enumerate(self.rules.levels) if dim in r.factors}
+        known = prod(f for f in fixed.values() if f > 0)
+        rest = [i for i, f in fixed.items() if f == 0]
+        if bound % known:
+            raise NpukitError(f"{self.label}: the dataflow fixes {dim} factors multiplying to {known}, "
+                              f"but the layer has {dim}={bound}")
+        for i, f in fixed.items():
+            self.base[i, d] = f if f > 0 else 1
+        if rest:
+            self.base[rest[0], d] = bound // known
+            return
+        slots = self._slots(dim)
+        for p in prime_factors(bound // known):
+            if not slots:
+                raise NpukitError(f"{self.label}: no place for {dim}={bound} on {self.arch.name} under the "
+                                  f"dataflow (no level may loop over {dim} and no fan-out may spread it)")
+            self.primes.append((d, p))
+            self.allowed.append(np.array(slots))
+
+    def _pinned_keys(self) -> np.ndarray:
+        """(L, D) fixed order keys: a level's `permutation` loops innermost, in that order; NaN elsewhere."""
+        keys = np.full((self.n_levels, ND), np.nan)
+        for i, r in enumerate(self.rules.levels):
+            for k, dim in enumerate(r.permutation):
+                keys[i, DIMS.index(dim)] = 10.0 - k  # random keys are in [0, 1): these sort last
+        return keys
+
+    def _keeps(self, i: int) -> frozenset[str]:
+        level, keep = self.arch.levels[i], self.rules.levels[i].keep
+        return frozenset(level.keeps) if keep is None or i == 0 else keep & frozenset(level.keeps)
+
+    # ------------------------------------------------------------------ genomes
+
+    def sample(self, count: int, rng: np.random.Generator) -> Genomes:
+        """`count` genomes, every prime in a uniformly random allowed slot, random loop orders."""
+        assign = np.empty((count, len(self.primes)), np.int64)
+        for p, slots in enumerate(self.allowed):
+            assign[:, p] = slots[rng.integers(0, len(slots), count)]
+        return Genomes(assign, rng.random((count, self.n_levels, ND)))
+
+    def outermost(self) -> Genomes:
+        """The genome with every prime in its outermost slot (temporal first): tiles of one element."""
+        return Genomes(np.array([[min(s, key=lambda v: (v % self.n_levels, v)) for s in self.allowed]], np.int64)
+                       .reshape(1, len(self.primes)), np.zeros((1, self.n_levels, ND)))
+
+    def mutate(self, parents: Genomes, rng: np.random.Generator) -> Genomes:
+        """One child per parent: one or two primes moved to another allowed slot, or one level's order shuffled."""
+        assign, keys = parents.assign.copy(), parents.keys.copy()
+        b = len(assign)
+        if self.primes:
+            for _ in range(2):
+                pick = rng.integers(0, len(self.primes), b)
+                moved = rng.random(b) < 0.7
+                for p, slots in enumerate(self.allowed):
+                    rows = np.flatnonzero(moved & (pick == p))
+                    assign[rows, p] = slots[rng.integers(0, len(slots), len(rows))]
+        reorder = np.flatnonzero(rng.random(b) < 0.4)
+        levels = rng.integers(0, self.n_levels, len(reorder))
+        keys[reorder, levels] = rng.random((len(reorder), ND))
+        return Genomes(assign, keys)
+
+    def decode(self, genomes: Genomes) -> MappingBatch:
+        b, n_l = len(genomes), self.n_levels
+        factors = np.tile(self.base.reshape(1, -1), (b, 1))
+        rows = np.arange(b)
+        for p, (d, prime) in enumerate(self.primes):
+            factors[rows, genomes.assign[:, p] * ND + d] *= prime
+        factors = factors.reshape(b, 3, n_l, ND)
+        keys = np.where(np.isnan(self.pinned), genomes.keys, self.pinned)
+        order = np.argsort(keys, axis=2, kind="stable")
+        keep = np.broadcast_to(self.keep, (b, n_l, len(TENSORS)))
+        return MappingBatch(factors[:, 0], order, factors[:, 1], factors[:, 2], keep)
+
+    # ------------------------------------------------------------------ exhaustive enumeration
+
+    def assignments(self, limit: int) -> np.ndarray | None:
+        """Every distinct prime placement, as (n, P) slots; None if there are more than `limit`."""
+        groups: dict[tuple[int, int], list[int]] = {}
+        for p, key in enumerate(self.primes):
+            groups.setdefault(key, []).append(p)
+        sizes = [comb(len(self.allowed[ps[0]]) + len(ps) - 1, len(ps)) for ps in groups.values()]
+        if prod(sizes) > limit:
+            return None
+        choices = [list(combinations_with_replacement(self.allowed[ps[0]].tolist(), len(ps)))
+                   for ps in groups.values()]
+        out = np.empty((prod(sizes), len(self.primes)), np.int64)
+        for row, pick in enumerate(product(*choices)):
+            for ps, slots in zip(groups.values(), pick, strict=True):
+                out[row, ps] = slots
+        return out
+
+    def enumerate(self, limit: int) -> Genomes | None:
+        """The whole space (every placement × every order of each level's moving loops), or None if above `limit`."""
+        assign = self.assignments(limit)
+        if assign is None:
+            return None
+        temporal = self.decode(Genomes(assign, np.zeros((len(assign), self.n_levels, ND)))).temporal
+        free = np.isnan(self.pinned)
+        rows: list[np.ndarray] = []
+        keys: list[np.ndarray] = []
+        for a in range(len(assign)):
+            moving = [np.flatnonzero((temporal[a, i] > 1) & free[i]) for i in range(self.n_levels)]
+            orders = [list(permutations(m)) for m in moving]
+            if len(rows) + prod(len(o) for o in orders) > limit:
+                return None
+            for combo in product(*orders):
+                k = np.zeros((self.n_levels, ND))
+                for i, perm in enumerate(combo):
+                    k[i, list(perm)] = np.arange(1, len(perm) + 1) / (ND + 1)
+                rows.append(assign[a])
+                keys.append(k)
+        return Genomes(np.array(rows, np.int64).reshape(len(rows), len(self.primes)), np.array(keys))
+
+
 def random_mappings(workload: Workload, arch: Architecture, count: int, seed: int = 0) -> MappingBatch:
-    """`count` random mappings (valid or not) with the architecture's default keep/bypass."""
-    rng = np.random.default_rng(seed)
-    n_l = len(arch.levels)
-    slots = [(lv, "T") for lv in range(n_l)]
-    for lv in range(n_l):
-        fx, fy = arch.fanout(lv)
-        slots += [(lv, "X")] * (fx > 1) + [(lv, "Y")] * (fy > 1)
-    factors = {k: np.ones((count, n_l, ND), np.int64) for k in "TXY"}
-    for d, dim in enumerate(DIMS):
-        for p in prime_factors(workload.bounds[dim]):
-            choice = rng.integers(0, len(slots), size=count)
-            for s, (lv, kind) in enumerate(slots):
-                factors[kind][choice == s, lv, d] *= p
-    order = np.argsort(rng.random((count, n_l, ND)), axis=2)
-    keep = np.tile(np.array([[t in lv.keeps for t in TENSORS] for lv in arch.levels]), (count, 1, 1))
-    return MappingBatch(factors["T"], order, factors["X"], factors["Y"], keep)
+    """`count` random mappings (valid or not) of the unconstrained space."""
+    space = MapSpace(workload, arch)
+    return space.decode(space.sample(count, np.random.default_rng(seed)))
 
 
 def valid_random_mappings(workload: Workload, arch: Architecture, count: int, seed: int = 0,

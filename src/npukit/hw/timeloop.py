@@ -12,8 +12,9 @@ from typing import Any
 
 from npukit.errors import NpukitError
 from npukit.hw.arch import Architecture
+from npukit.hw.dataflows import Dataflow
 from npukit.hw.mapping import LevelMapping, Mapping
-from npukit.hw.workload import TENSORS, Workload
+from npukit.hw.workload import DIMS, TENSORS, Workload
 from npukit.hw.yamlio import read_yaml, validate
 
 DIM_NAMES = {"G": "G", "C": "C", "M": "M", "K": "M", "R": "R", "S": "S", "N": "N", "P": "E", "Q": "F"}
@@ -100,7 +101,7 @@ def read_ert(path: Path) -> dict[str, dict[str, float]]:
 
 def factors(text: str, where: str) -> dict[str, int]:
     out = {}
-    for token in str(text).split():
+    for token in str(text).replace(",", " ").split():
         m = re.fullmatch(r"([A-Z])=?(\d+)", token)
         if not m or m.group(1) not in DIM_NAMES:
             raise NpukitError(f"{where}: cannot read factor {token!r}")
@@ -132,6 +133,34 @@ def read_mapping(entries: Any, arch: Architecture, source: str) -> Mapping:
             per[target]["spatial_x"] = tuple((d, f.get(d, 1)) for d in reversed(order[:split]))
             per[target]["spatial_y"] = tuple((d, f.get(d, 1)) for d in reversed(order[split:]))
     return Mapping(tuple(LevelMapping(n, **per[n]) for n in arch.names), source)
+
+
+def read_constraints(data: Any, arch: Architecture, source: str) -> Dataflow:
+    """Timeloop's `architecture_constraints` (and `mapspace_constraints`) as an npukit `Dataflow`."""
+    targets = []
+    for key in ("architecture_constraints", "mapspace_constraints", "mapspace"):
+        part = data.get(key) if isinstance(data.get(key), dict) else {}
+        targets += part.get("targets") or []
+    out = []
+    for k, e in enumerate(targets):
+        where = f"{source}: constraint {k}"
+        target, kind = base_name(str(e.get("target", ""))), e.get("type")
+        if target not in arch.names:
+            raise NpukitError(f"{where}: unknown target {target!r}")
+        f = factors(e.get("factors", ""), where)
+        order = [DIM_NAMES[c] for c in str(e.get("permutation", "")) if c in DIM_NAMES]
+        if kind in ("datatype", "bypass"):
+            out.append({"target": target, "type": "bypass", "keep": e.get("keep") or []})
+        elif kind == "temporal":
+            out.append({"target": target, "type": "temporal", "permutation": order,
+                        "dims": [d for d in DIMS if f.get(d) != 1], "factors": {d: v for d, v in f.items() if v != 1}})
+        elif kind == "spatial":
+            split = int(e.get("split", len(order)))
+            free = [d for d in (order or DIMS) if f.get(d, 0) != 1]
+            out.append({"target": target, "type": "spatial",
+                        "x": [d for d in free if d not in order[split:]] if order else free,
+                        "y": [d for d in free if d not in order[:split]] if order else free})
+    return validate(Dataflow, {"name": "timeloop-constraints", "constraints": out}, source)
 
 
 def load_design(directory: str | Path) -> tuple[Workload, Architecture, Mapping]:
