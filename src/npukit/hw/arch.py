@@ -46,6 +46,8 @@ class StorageLevel(Spec):
     write_pj: float | None = Field(None, ge=0, description="Energy of one block fill; none = from the table")
     update_pj: float | None = Field(None, ge=0, description="Energy of one block update; none = write_pj")
     leak_pj_per_cycle: float = Field(0.0, ge=0, description="Leakage per instance per cycle")
+    network_pj: float | None = Field(None, ge=0, description="Energy to move one word over the fan-out below this "
+                                     "level, per child reached (and per word sent up); none = from the table")
     area_um2: float | None = Field(None, ge=0, description="Area per instance; none = from the table")
     keeps: tuple[Tensor, ...] = Field(TENSORS, description="Tensors this level may hold (others bypass it)")
 
@@ -126,6 +128,13 @@ class Architecture(Spec):
             update = lv.update_pj if lv.update_pj is not None else write
             out.append((read, write, update))
         return tuple(out)
+
+    @cached_property
+    def network_pj(self) -> tuple[float, ...]:
+        """Per level: energy per word per child over its fan-out (0 where it does not fan out)."""
+        return tuple(0.0 if self.fanout(i) == (1, 1) else lv.network_pj if lv.network_pj is not None
+                     else tables.network_pj(lv.word_bits, self.energy_table, self.survey_mac_pj)
+                     for i, lv in enumerate(self.levels))
 
     @cached_property
     def mac_pj(self) -> float:

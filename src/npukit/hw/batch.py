@@ -88,6 +88,7 @@ class BatchEvaluation:
     instances: np.ndarray  # (B, L)
     level_cycles: np.ndarray  # (B, L)
     leak_pj: np.ndarray  # (B, L)
+    network_pj: np.ndarray  # (B, L) words over the fan-out below each level, times its energy per word
     compute_cycles: np.ndarray  # (B,)
     cycles: np.ndarray  # (B,)
     utilized_macs: np.ndarray  # (B,)
@@ -96,7 +97,8 @@ class BatchEvaluation:
 
     @property
     def total_energy_pj(self) -> np.ndarray:
-        return self.energy_pj.sum(axis=(1, 2)) + self.leak_pj.sum(axis=1) + self.mac_energy_pj
+        return self.energy_pj.sum(axis=(1, 2)) + self.leak_pj.sum(axis=1) + self.network_pj.sum(axis=1) \
+            + self.mac_energy_pj
 
 
 def coefficients(workload: Workload, tensor: str) -> np.ndarray:
@@ -285,9 +287,28 @@ def finish(workload: Workload, arch: Architecture, batch: MappingBatch, out: dic
     leak = np.array([lv.leak_pj_per_cycle for lv in arch.levels])[None, :] * cycles[:, None] * instances
     leak = np.where(batch.keep.any(axis=2), leak, 0.0)
     macs = np.prod(fan.reshape(len(fan), -1), axis=1)
+    network = network_words(workload, batch, out, instances) * np.array(arch.network_pj)[None, :]
     return BatchEvaluation(out["reads"], out["fills"], out["updates"], out["capacity"], out["partition"], energy,
-                           instances, level_cycles, leak, compute_cycles, cycles, macs, workload.macs * arch.mac_pj,
-                           validity(workload, arch, batch, out, factor))
+                           instances, level_cycles, leak, network, compute_cycles, cycles, macs,
+                           workload.macs * arch.mac_pj, validity(workload, arch, batch, out, factor))
+
+
+def network_words(workload: Workload, batch: MappingBatch, out: dict[str, np.ndarray],
+                  instances: np.ndarray) -> np.ndarray:
+    """(B, L) words crossing the fan-out below each level, counted per child reached: the fills of
+    the nearest level below that keeps the tensor (over all its instances), and for Outputs also
+    every tile sent back up (fills + first visits); with no such level, one word per MAC."""
+    n_b, n_l = instances.shape
+    words = np.zeros((n_b, n_l), np.float64)
+    for j, tensor in enumerate(TENSORS):
+        fills = out["fills"][:, :, j] * instances
+        if tensor == "Outputs":
+            fills = fills + (out["fills"][:, :, j] + out["partition"][:, :, j]) * instances
+        crossing = np.full(n_b, float(workload.macs))  # below the innermost level: the MACs' operands
+        for i in range(n_l - 1, -1, -1):
+            words[:, i] += crossing
+            crossing = np.where(batch.keep[:, i, j], fills[:, i], crossing)
+    return words
 
 
 def validity(workload: Workload, arch: Architecture, batch: MappingBatch, out: dict[str, np.ndarray],

@@ -38,6 +38,7 @@ class LevelSummary:
     slowdown: float  # 1.0 unless a bandwidth limit stretches the run
     leak_pj: float
     energy_pj: float  # all tensors + leakage
+    network_pj: float = 0.0  # the fan-out below this level (the survey's "array"), not in energy_pj
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,12 @@ class Evaluation:
 
     @property
     def energy_pj(self) -> float:
-        return self.mac_energy_pj + sum(s.energy_pj for s in self.summaries.values())
+        return self.mac_energy_pj + sum(s.energy_pj + s.network_pj for s in self.summaries.values())
+
+    @property
+    def network_pj(self) -> float:
+        """Energy of moving words over the fan-outs (the survey's "array" level)."""
+        return sum(s.network_pj for s in self.summaries.values())
 
     @property
     def utilization(self) -> float:
@@ -84,7 +90,8 @@ class Evaluation:
         levels: dict[str, Any] = {}
         for name, tensors in self.levels.items():
             s = self.summaries[name]
-            entry: dict[str, Any] = {"instances": s.instances, "cycles": s.cycles, "energy_pj": s.energy_pj}
+            entry: dict[str, Any] = {"instances": s.instances, "cycles": s.cycles, "energy_pj": s.energy_pj,
+                                     "network_pj": s.network_pj}
             for t, st in tensors.items():
                 entry[t] = {"reads": st.reads, "fills": st.fills, "updates": st.updates,
                             "capacity": st.capacity, "energy_pj": st.energy_pj}
@@ -92,6 +99,7 @@ class Evaluation:
         return {"computes": self.computes, "cycles": self.cycles, "bound_by": self.bound_by,
                 "utilization": self.utilization, "energy_pj": self.energy_pj,
                 "energy_per_mac_pj": self.energy_per_mac_pj, "mac_energy_pj": self.mac_energy_pj,
+                "network_pj": self.network_pj,
                 "latency_s": self.latency_s, "power_w": self.power_w, "levels": levels}
 
 
@@ -114,7 +122,8 @@ def evaluate(workload: Workload, arch: Architecture, mapping: Mapping, conventio
         cycles_i = int(b.level_cycles[0, i])
         leak = float(b.leak_pj[0, i])
         summaries[lv.name] = LevelSummary(int(b.instances[0, i]), cycles_i, int(b.compute_cycles[0]) / cycles_i,
-                                          leak, leak + sum(st.energy_pj for st in levels[lv.name].values()))
+                                          leak, leak + sum(st.energy_pj for st in levels[lv.name].values()),
+                                          float(b.network_pj[0, i]))
     cycles, compute_cycles = int(b.cycles[0]), int(b.compute_cycles[0])
     bound_by = "compute" if cycles == compute_cycles else max(summaries, key=lambda n: summaries[n].cycles)
     return Evaluation(workload, arch, workload.macs, compute_cycles, cycles, bound_by, int(b.utilized_macs[0]),

@@ -48,11 +48,12 @@ class LayerCost:
     energy_by_level_pj: dict[str, float]
     dram_bytes: float
     utilization: float = 0.0
+    kind: str = ""  # CONV, FC or MATMUL for mapped layers
     mapping: Mapping | None = None
     search: SearchResult | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "op": self.op, "how": self.how, "macs": self.macs,
+        return {"name": self.name, "op": self.op, "kind": self.kind, "how": self.how, "macs": self.macs,
                 "energy_pj": self.energy_pj, "cycles": self.cycles, "utilization": self.utilization,
                 "dram_bytes": self.dram_bytes, "energy_by_level_pj": self.energy_by_level_pj,
                 "mapping": self.mapping.as_dict()["mapping"] if self.mapping else None,
@@ -167,11 +168,13 @@ def map_network(report: ModelReport, arch: Architecture, dataflow: Dataflow | No
 def mapped_cost(layer: LayerReport, result: SearchResult, arch: Architecture) -> LayerCost:
     ev = result.evaluation
     by_level = {name: s.energy_pj for name, s in ev.summaries.items() if s.energy_pj}
+    if ev.network_pj:
+        by_level["array"] = ev.network_pj
     by_level[arch.compute.name] = ev.mac_energy_pj
     dram = ev.levels[arch.levels[0].name]
     words = sum(t.reads + t.fills + t.updates for t in dram.values())
     return LayerCost(layer.name, layer.op, "mapped", layer.macs, ev.energy_pj, ev.cycles, by_level,
-                     words * arch.levels[0].word_bits / 8, ev.utilization, result.mapping, result)
+                     words * arch.levels[0].word_bits / 8, ev.utilization, layer.kind, result.mapping, result)
 
 
 def other_cost(layer: LayerReport, arch: Architecture) -> LayerCost:

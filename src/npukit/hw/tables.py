@@ -20,6 +20,9 @@ Area (45 nm, µm²): SRAM 0.43 per bit and registers 6.0 per bit, the per-bit ar
 45 nm models as they appear in Timeloop's reference outputs (shared_glb 1 Mbit 429,746 µm²;
 pe_spad 3,072 bit 1,420 µm²; a 16-bit register 95.7 µm²); an 8-bit multiplier with a 16-bit
 adder 417 µm² (same source), scaled with the square of the multiplier width. DRAM is off chip: 0.
+A register file of more than 64 words is priced as SRAM per bit: such RFs are SRAM macros (the
+Eyeriss filter scratchpad; Accelergy's 192-word pe_spad costs 0.46 µm² per bit), smaller ones
+are flip-flops.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ HOROWITZ_DRAM_64B_PJ = 2000.0
 HOROWITZ_MULT_8B_PJ, HOROWITZ_ADD_8B_PJ = 0.2, 0.03
 
 SRAM_UM2_PER_BIT, REG_UM2_PER_BIT, MAC8_UM2 = 0.43, 6.0, 417.0
+REG_MAX_WORDS = 64  # larger register files are built as SRAM macros
 
 
 def horowitz_sram_64b_pj(size_bytes: float) -> float:
@@ -61,6 +65,12 @@ def access_pj(kind: str, size_words: int | None, word_bits: int, table: str, sur
     return horowitz_sram_64b_pj(size_bytes) * word_bits / 64
 
 
+def network_pj(word_bits: int, table: str, survey_mac_pj: float = 1.0) -> float:
+    """Energy to move one word across a fan-out to one PE: the survey's array cost 2 (per 16-bit word);
+    Horowitz gives no such figure, so 0 there unless a spec gives `network_pj`."""
+    return SURVEY_PER_WORD["network"] * survey_mac_pj * word_bits / 16 if table == "survey" else 0.0
+
+
 def mac_pj(word_bits: int, table: str, survey_mac_pj: float = 1.0) -> float:
     """Energy of one integer multiply-accumulate of `word_bits` operands."""
     if table == "survey":
@@ -72,7 +82,7 @@ def storage_area_um2(kind: str, size_words: int | None, word_bits: int) -> float
     """Silicon area of one instance of a storage level (DRAM and networks: 0)."""
     if kind in ("dram", "network") or size_words is None:
         return 0.0
-    per_bit = REG_UM2_PER_BIT if kind == "regfile" else SRAM_UM2_PER_BIT
+    per_bit = REG_UM2_PER_BIT if kind == "regfile" and size_words <= REG_MAX_WORDS else SRAM_UM2_PER_BIT
     return per_bit * size_words * word_bits
 
 

@@ -12,7 +12,7 @@ from npukit.report.tables import Column, Table
 def level_names(cost: NetworkCost) -> list[str]:
     """Levels (and the MACs) that spend energy in some layer, outermost first."""
     spent = {k for x in cost.layers for k, v in x.energy_by_level_pj.items() if v}
-    return [n for n in (*cost.arch.names, cost.arch.compute.name) if n in spent]
+    return [n for n in (*cost.arch.names, "array", cost.arch.compute.name) if n in spent]
 
 
 def network_table(cost: NetworkCost, all_layers: bool = False) -> Table:
