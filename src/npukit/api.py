@@ -124,6 +124,24 @@ def map_network(model: str | Graph, arch: str | Architecture = "eyeriss", datafl
     return cost(report, spec, flow, objective, max_evaluations, seed, workers, progress)  # type: ignore[arg-type]
 
 
+def compare_dataflows(model: str | Graph, arch: str | Architecture = "eyeriss-256", batch: int = 16,
+                      dataflows: tuple[str, ...] | None = None, objective: str = "energy",
+                      max_evaluations: int = 30_000, seed: int = 0, workers: int | None = None,
+                      progress: Any = None) -> list[Any]:
+    """Each dataflow on its equal-area variant of ARCH (twin of `npukit compare-dataflows`).
+
+    Returns one `DataflowResult` per dataflow (`.by_kind("CONV")` gives energy per MAC by level).
+    Default dataflows: weight-stationary, output-stationary, no-local-reuse, row-stationary.
+    """
+    from npukit.hw.arch import Architecture, load_arch
+    from npukit.hw.compare import COMPARED
+    from npukit.hw.compare import compare_dataflows as compare
+
+    spec = arch if isinstance(arch, Architecture) else load_arch(arch)
+    report = analyze(model, bits=spec.levels[0].word_bits, batch=batch)
+    return compare(report, spec, tuple(dataflows or COMPARED), objective, max_evaluations, seed, workers, progress)
+
+
 def export(model: str | Graph, path: str | os.PathLike[str], batch: int = 1, opset: int = 17) -> Graph:
     """Write a zoo model (or Graph) as an ONNX file, atomically (twin of `npukit export`)."""
     from npukit.frontends.onnx import save

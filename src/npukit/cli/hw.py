@@ -81,8 +81,10 @@ def progress_bar(label: str) -> Any:
 
     @contextmanager
     def bar() -> Any:
+        console = Console(stderr=True)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      TextColumn("{task.fields[what]}"), console=Console(stderr=True), transient=True) as p:
+                      TextColumn("{task.fields[what]}"), console=console, transient=True,
+                      disable=not console.is_terminal) as p:
             task = p.add_task(label, total=None, what="")
             yield lambda done, total, what: p.update(task, completed=done, total=total, what=what)
     return bar()
@@ -123,11 +125,13 @@ def map_cmd(model: str, arch_name: str, dataflow: str | None, objective: str, ba
       npukit map mobilenet-v2 --arch tpu-v1 --dataflow systolic-ws --json
       npukit map lenet5 --save-mappings maps/   then: npukit evaluate maps/conv1.yaml --arch eyeriss
     """
-    from npukit.api import map_network
+    from npukit.api import arch, map_network
+    from npukit.api import dataflow as load_flow
     from npukit.report.network import network_table
 
+    spec, flow = arch(arch_name), load_flow(dataflow) if dataflow else None  # bad names fail before any work
     with progress_bar("mapping layers") as bar:
-        cost = map_network(model, arch_name, dataflow, objective, batch, bits, evaluations, seed, progress=bar)
+        cost = map_network(model, spec, flow, objective, batch, bits, evaluations, seed, progress=bar)
     if save_mappings:
         write_mappings(cost, save_mappings)
     data = cost.as_dict()
@@ -174,3 +178,43 @@ def evaluate_cmd(mapping_file: str, arch_name: str, convention: str, fmt: str) -
     workload, mapping = load_layer_mapping(mapping_file, spec)
     ev = evaluate(workload, spec, mapping, convention=convention)  # type: ignore[arg-type]
     emit(evaluation_table(ev, f"{workload.describe()} on {spec.name}"), fmt, timeloop_json(ev))
+
+
+@cli.command(name="compare-dataflows")
+@click.argument("model")
+@click.option("--arch", "arch_name", default="eyeriss-256", show_default=True,
+              help="The row-stationary baseline: DRAM, one global buffer, one RF per PE.")
+@click.option("--batch", type=click.IntRange(1), default=16, show_default=True, help="Batch size N.")
+@click.option("--dataflows", "names", default="weight-stationary,output-stationary,no-local-reuse,row-stationary",
+              show_default=True, help="Comma-separated dataflow names or YAML files.")
+@OBJECTIVE
+@EVALUATIONS
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the mapper's search.")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+              help="Write a stacked-bar chart of energy per MAC by level (PNG, SVG or PDF).")
+@output_options
+def compare_cmd(model: str, arch_name: str, batch: int, names: str, objective: str, evaluations: int, seed: int,
+                plot: str | None, fmt: str) -> None:
+    """Compare dataflows on MODEL at equal area, as Eyeriss's ISCA 2016 analysis does.
+
+    Each dataflow keeps the baseline's PE count and total storage area: row stationary
+    uses the RF of --arch; weight, output and input stationary keep one word per PE and
+    no local reuse none, the area saved going to the global buffer. Every CONV and FC
+    layer is mapped with each dataflow (best --objective); the table gives energy per MAC
+    split into ALU, RF, array (PE-array network), buffer and DRAM, for CONV and FC layers
+    apart, and how many times the best each dataflow is.
+
+    \b
+    Examples:
+      npukit compare-dataflows alexnet --arch eyeriss-256 --batch 16 --plot dataflows.png
+      npukit compare-dataflows vgg16 --json
+    """
+    from npukit.api import compare_dataflows
+    from npukit.report.compare import compare_data, compare_plot, compare_table
+
+    flows = tuple(n.strip() for n in names.split(",") if n.strip())
+    with progress_bar("mapping with each dataflow") as bar:
+        results = compare_dataflows(model, arch_name, batch, flows, objective, evaluations, seed, progress=bar)
+    if plot:
+        compare_plot(results, plot, f"{model}, batch {batch}: energy per MAC at equal area")
+    emit(compare_table(results, model, batch), fmt, compare_data(results))

@@ -1,0 +1,93 @@
+"""Whole networks on an accelerator (`npukit map`, `npukit compare-dataflows`, `npukit evaluate`).
+
+Oracles: npukit's own analysis for the MAC counts (checked elsewhere against the survey), the
+analytical model re-run on every saved mapping, the ISCA 2016 result that row stationary is
+the most energy-efficient dataflow on AlexNet's CONV layers, and hand counts for the costs of
+layers without MACs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import npukit
+from npukit.cli.main import main
+from npukit.hw.mapping import load_layer_mapping
+from npukit.hw.model import evaluate
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_resnet50_row_stationary_on_eyeriss_every_mapping_valid() -> None:
+    cost = npukit.map_network("resnet50", "eyeriss", "row-stationary", max_evaluations=3_000, workers=2)
+    report = npukit.analyze("resnet50", bits=16)
+    assert cost.macs == report.total("macs")
+    assert [x.name for x in cost.layers] == [x.name for x in report.layers]  # nothing dropped
+    mapped = [x for x in cost.layers if x.how == "mapped"]
+    assert len(mapped) == 54
+    for x in mapped:
+        x.mapping.validate(x.search.evaluation.workload, cost.arch)  # re-checked by the analytical model
+        again = evaluate(x.search.evaluation.workload, cost.arch, x.mapping)
+        assert again.energy_pj == pytest.approx(x.energy_pj) and again.cycles == x.cycles
+        assert x.energy_by_level_pj["DRAM"] > 0
+    assert {x.how for x in cost.layers} == {"mapped", "fused", "streamed", "in place"}
+    assert cost.latency_s == cost.cycles / 200e6 and cost.power_w > 0
+
+
+def test_streamed_layer_by_hand() -> None:
+    # LeNet-5's pool1 (2×2 average, 6×28×28 → 6×14×14) on eyeriss (survey energies, 16-bit words):
+    # 4,704 words in and 1,176 out through DRAM (200 each) and the global buffer (6 per write and read).
+    cost = npukit.map_network("lenet5", "eyeriss", max_evaluations=500)
+    pool = next(x for x in cost.layers if x.name == "pool1")
+    assert pool.how == "streamed"
+    assert pool.energy_by_level_pj["DRAM"] == (4704 + 1176) * 200
+    assert pool.energy_by_level_pj["GlobalBuffer"] == (4704 + 1176) * 12
+    assert pool.dram_bytes == (4704 + 1176) * 2
+
+
+def test_map_json_and_saved_mappings(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "map", "lenet5", "--arch", "eyeriss", "--evaluations", "1000",
+                       "--save-mappings", str(tmp_path), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert {"energy_pj", "cycles", "latency_s", "inferences_per_s", "power_w"} <= set(data["totals"])
+    assert data["totals"]["energy_pj"] == pytest.approx(sum(x["energy_pj"] for x in data["layers"]))
+    convs = [x for x in data["layers"] if x["how"] == "mapped"]
+    assert [x["name"] for x in convs] == ["conv1", "conv2", "fc1", "fc2", "output"]
+    arch = npukit.arch("eyeriss")
+    for x in convs:
+        workload, mapping = load_layer_mapping(tmp_path / f"{x['name']}.yaml", arch)
+        assert evaluate(workload, arch, mapping).energy_pj == pytest.approx(x["energy_pj"])
+    code, out, _ = run(capsys, "evaluate", str(tmp_path / "conv1.yaml"), "--arch", "eyeriss", "--json")
+    assert code == 0 and json.loads(out)["energy_pj"] == pytest.approx(convs[0]["energy_pj"])
+
+
+def test_map_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "map", "lenet5", "--dataflow", "diagonal-stationary")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "unknown dataflow 'diagonal-stationary'" in err
+    code, _, err = run(capsys, "map", "lenet5", "--arch", "tpu-v1", "--dataflow", "output-stationary")
+    assert code == 2 and err.count("\n") == 1 and "cannot run on tpu-v1" in err
+
+
+def test_row_stationary_wins_on_alexnet_conv(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    plot = tmp_path / "dataflows.png"
+    code, out, _ = run(capsys, "compare-dataflows", "alexnet", "--arch", "eyeriss-256", "--batch", "16",
+                       "--evaluations", "6000", "--plot", str(plot), "--json")
+    assert code == 0 and plot.stat().st_size > 10_000
+    flows = json.loads(out)["dataflows"]
+    assert set(flows) == {"weight-stationary", "output-stationary", "no-local-reuse", "row-stationary"}
+    conv = {name: f["conv"]["energy_per_mac"] for name, f in flows.items()}
+    assert min(conv, key=conv.get) == "row-stationary"
+    for name, f in flows.items():
+        parts = f["conv"]["by_level"]
+        assert set(parts) == {"ALU", "RF", "array", "buffer", "DRAM"}
+        assert sum(parts.values()) == pytest.approx(conv[name])
+        assert parts["ALU"] == pytest.approx(1.0)  # one MAC costs 1 in the survey's table
+        assert f["fc"]["energy_per_mac"] > conv[name]  # FC layers: little reuse, DRAM-bound
