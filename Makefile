@@ -22,6 +22,7 @@ $(VENV)/.dev: $(VENV)/.base
 demo: $(VENV)/.base
 	$(BIN)/npukit survey
 	$(BIN)/npukit analyze resnet50
+	$(BIN)/npukit map resnet50 --arch eyeriss --dataflow row-stationary
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -192,11 +192,9 @@ def random_inputs(graph: Graph, seed: int = 0) -> dict[str, np.ndarray]:
 
 def save_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> None:
     """Write arrays to an .npz file atomically (a temporary file, then a rename)."""
-    import tempfile
-
     import numpy as np
 
-    target = Path(path)
-    with tempfile.NamedTemporaryFile(dir=target.parent or ".", suffix=".npz", delete=False) as tmp:
-        np.savez(tmp, **arrays)
-    os.replace(tmp.name, target)
+    from npukit.atomic import atomic_path
+
+    with atomic_path(path, "the arrays") as tmp, open(tmp, "wb") as f:
+        np.savez(f, **arrays)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
+from npukit.atomic import atomic_path
 from npukit.errors import NpukitError
 from npukit.frontends.onnx_common import (
     MAX_OPSET,
@@ -64,15 +64,8 @@ def save(graph: Graph, path: str | os.PathLike[str], opset: int = 17) -> None:
         data = to_onnx(graph, opset).SerializeToString()
     except ValueError as e:  # protobuf's 2 GB limit
         raise NpukitError(f"{target}: cannot serialize the model: {e}") from None
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        # os.open with mode 0o666, so that the file gets the umask's permissions as a plain write would
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise NpukitError(f"{target}: cannot write the model: {e.strerror or e}") from None
+    with atomic_path(target, "the model") as tmp:
+        tmp.write_bytes(data)
 
 
 def model_proto(graph: Graph, opset: int) -> onnx.ModelProto:

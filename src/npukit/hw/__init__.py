@@ -14,7 +14,9 @@ _EXPORTS = {
     "Workload": "workload", "Architecture": "arch", "load_arch": "arch", "preset_names": "arch",
     "Mapping": "mapping", "LevelMapping": "mapping", "load_mapping": "mapping", "mapping_from_dict": "mapping",
     "format_loop_nest": "mapping", "evaluate": "model", "Evaluation": "model", "load_design": "timeloop",
-    "evaluate_design": "timeloop",
+    "evaluate_design": "timeloop", "read_constraints": "timeloop", "Dataflow": "dataflows",
+    "load_dataflow": "dataflows", "dataflow_names": "dataflows", "search": "mapper", "SearchResult": "mapper",
+    "map_network": "network", "NetworkCost": "network", "compare_dataflows": "compare",
 }
 
 

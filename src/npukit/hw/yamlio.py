@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import os
-import tempfile
 import typing
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,6 +10,7 @@ from typing import Any, TypeVar
 import pydantic
 import yaml
 
+from npukit.atomic import atomic_path
 from npukit.errors import NpukitError
 
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -85,12 +84,5 @@ def did_you_mean(name: str, known: set[str]) -> str:
 
 def write_yaml_atomic(path: str | Path, data: Any) -> None:
     """Write `data` as YAML to `path` via a temporary file, so a failure leaves nothing half-written."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            yaml.safe_dump(data, f, sort_keys=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, "YAML") as tmp, open(tmp, "w") as f:
+        yaml.safe_dump(data, f, sort_keys=False)

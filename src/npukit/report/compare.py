@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from npukit.atomic import atomic_path
 from npukit.hw.compare import CATEGORIES, DataflowResult
 from npukit.report.tables import Column, Table
 
@@ -69,13 +68,8 @@ def compare_plot(results: list[DataflowResult], path: str | Path, title: str) ->
     axes[0].legend(loc="upper left", fontsize="small")
     fig.suptitle(title)
     fig.tight_layout()
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", suffix=path.suffix)
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=120)
-        os.replace(tmp, path)
+        with atomic_path(path, "the plot") as tmp:
+            fig.savefig(tmp, dpi=120, format=Path(path).suffix.lstrip(".") or "png")
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
