@@ -91,3 +91,14 @@ def test_row_stationary_wins_on_alexnet_conv(capsys: pytest.CaptureFixture[str],
         assert sum(parts.values()) == pytest.approx(conv[name])
         assert parts["ALU"] == pytest.approx(1.0)  # one MAC costs 1 in the survey's table
         assert f["fc"]["energy_per_mac"] > conv[name]  # FC layers: little reuse, DRAM-bound
+
+
+def test_bits_scale_words_and_energies() -> None:
+    # --bits 8 on eyeriss (16-bit survey energies): a word moves half the bits, so costs half; the
+    # global buffer keeps its 108 KB and so holds twice the words.
+    c16, c8 = (npukit.map_network("lenet5", "eyeriss", bits=b, max_evaluations=500) for b in (16, 8))
+    p16, p8 = (next(x for x in c.layers if x.name == "pool1") for c in (c16, c8))
+    assert p8.energy_by_level_pj["DRAM"] * 2 == p16.energy_by_level_pj["DRAM"]
+    assert p8.dram_bytes * 2 == p16.dram_bytes
+    assert c8.arch.level("GlobalBuffer").size_words == 2 * c16.arch.level("GlobalBuffer").size_words
+    assert c8.arch.mac_pj == c16.arch.mac_pj / 4  # a multiplier's energy goes with the square of its width
