@@ -104,7 +104,7 @@ def dataflows() -> list[str]:
 
 def map_network(model: str | Graph, arch: str | Architecture = "eyeriss", dataflow: str | Dataflow | None = None,
                 objective: str = "energy", batch: int = 1, bits: int | None = None,
-                max_evaluations: int = 30_000, seed: int = 0, workers: int | None = None,
+                max_evaluations: int = 10_000, seed: int = 0, workers: int | None = None,
                 input_shapes: Shapes | None = None, progress: Any = None) -> NetworkCost:
     """Map every layer of MODEL onto ARCH and cost the whole network (twin of `npukit map`).
 
@@ -126,7 +126,7 @@ def map_network(model: str | Graph, arch: str | Architecture = "eyeriss", datafl
 
 def compare_dataflows(model: str | Graph, arch: str | Architecture = "eyeriss-256", batch: int = 16,
                       dataflows: tuple[str, ...] | None = None, objective: str = "energy",
-                      max_evaluations: int = 30_000, seed: int = 0, workers: int | None = None,
+                      max_evaluations: int = 10_000, seed: int = 0, workers: int | None = None,
                       progress: Any = None) -> list[Any]:
     """Each dataflow on its equal-area variant of ARCH (twin of `npukit compare-dataflows`).
 

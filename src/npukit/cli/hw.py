@@ -92,7 +92,7 @@ def progress_bar(label: str) -> Any:
 
 OBJECTIVE = click.option("--objective", type=click.Choice(["energy", "latency", "edp"]), default="energy",
                          show_default=True, help="What the mapper minimizes for each layer (edp: energy × delay).")
-EVALUATIONS = click.option("--evaluations", type=click.IntRange(100), default=30_000, show_default=True,
+EVALUATIONS = click.option("--evaluations", type=click.IntRange(100), default=10_000, show_default=True,
                            help="Most mappings costed per distinct layer (small spaces are searched whole).")
 
 

@@ -2,9 +2,10 @@
 
 Small spaces are searched exhaustively. Larger ones by a seeded evolutionary search on genomes
 (see `mapspace`): random samples plus the all-outermost mapping seed a population; each
-generation mutates the best mappings (a prime factor moved to another level or axis, a level's
-loops reordered), mixes in fresh samples, and keeps the best, until the evaluation or time
-budget is spent or the best has not improved for `patience` generations. Every candidate is
+generation of 256 mutates the best mappings, drawn with a bias toward the very best (a prime
+factor moved to another level or axis, a level's loops reordered), mixes in fresh samples, and
+keeps the 32 best, until the evaluation or time budget is spent or the best has not improved for
+`patience` generations. Every candidate is
 costed by `evaluate_batch`, thousands at a time; the winner is re-checked by `evaluate`.
 """
 
@@ -28,8 +29,9 @@ from npukit.hw.workload import Workload
 
 Objective = Literal["energy", "latency", "edp"]
 OBJECTIVES = ("energy", "latency", "edp")
-GENERATION = 4096  # candidates per generation
-ELITES = 64
+GENERATION = 256  # candidates per generation: small generations converge in fewer evaluations
+ELITES = 32  # the best distinct mappings kept
+BIAS = 2.0  # parents drawn at rank ⌊ELITES·u^BIAS⌋: the best more often
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,8 @@ class Search:
 
 
 def search(workload: Workload, arch: Architecture, dataflow: Dataflow | None = None, objective: Objective = "energy",
-           max_evaluations: int = 60_000, max_seconds: float | None = None, seed: int = 0,
-           exhaustive_limit: int = 20_000, patience: int = 30,
+           max_evaluations: int = 20_000, max_seconds: float | None = None, seed: int = 0,
+           exhaustive_limit: int = 20_000, patience: int = 20,
            progress: Callable[[int, int], None] | None = None) -> SearchResult:
     """Search the mappings `dataflow` allows (all mappings if None) for the lowest `objective`.
 
@@ -131,7 +133,8 @@ def evolve(state: Search, max_evaluations: int, max_seconds: float | None, patie
             break
         fresh = space.sample(GENERATION // 8, rng)
         if len(state.best):
-            parents = state.best.take(rng.integers(0, len(state.best), GENERATION - len(fresh)))
+            rank = (rng.random(GENERATION - len(fresh)) ** BIAS * len(state.best)).astype(np.int64)
+            parents = state.best.take(rank)
             fresh = Genomes.join([space.mutate(parents, rng), fresh])
         state.offer(fresh, ELITES)
         now = state.best_scores[0] if len(state.best) else np.inf

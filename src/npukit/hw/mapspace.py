@@ -64,6 +64,9 @@ class MapSpace:
         for d, dim in enumerate(DIMS):
             self._place(d, dim)
         self.pinned = self._pinned_keys()
+        width = max((len(a) for a in self.allowed), default=1)
+        self.slot_table = np.array([np.resize(a, width) for a in self.allowed], np.int64).reshape(-1, width)
+        self.slot_count = np.array([len(a) for a in self.allowed], np.int64)
         self.keep = np.array([[t in self._keeps(i) for t in TENSORS] for i in range(self.n_levels)])
 
     # ------------------------------------------------------------------ construction
@@ -119,9 +122,9 @@ class MapSpace:
 
     def sample(self, count: int, rng: np.random.Generator) -> Genomes:
         """`count` genomes, every prime in a uniformly random allowed slot, random loop orders."""
-        assign = np.empty((count, len(self.primes)), np.int64)
-        for p, slots in enumerate(self.allowed):
-            assign[:, p] = slots[rng.integers(0, len(slots), count)]
+        pick = (rng.random((count, len(self.primes))) * self.slot_count).astype(np.int64)
+        assign = np.take_along_axis(self.slot_table[None], pick[..., None], axis=2)[..., 0] if self.primes \
+            else np.zeros((count, 0), np.int64)
         return Genomes(assign, rng.random((count, self.n_levels, ND)))
 
     def outermost(self) -> Genomes:
@@ -135,11 +138,10 @@ class MapSpace:
         b = len(assign)
         if self.primes:
             for _ in range(2):
-                pick = rng.integers(0, len(self.primes), b)
-                moved = rng.random(b) < 0.7
-                for p, slots in enumerate(self.allowed):
-                    rows = np.flatnonzero(moved & (pick == p))
-                    assign[rows, p] = slots[rng.integers(0, len(slots), len(rows))]
+                rows = np.flatnonzero(rng.random(b) < 0.7)
+                pick = rng.integers(0, len(self.primes), len(rows))
+                slot = (rng.random(len(rows)) * self.slot_count[pick]).astype(np.int64)
+                assign[rows, pick] = self.slot_table[pick, slot]
         reorder = np.flatnonzero(rng.random(b) < 0.4)
         levels = rng.integers(0, self.n_levels, len(reorder))
         keys[reorder, levels] = rng.random((len(reorder), ND))

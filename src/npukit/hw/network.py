@@ -142,7 +142,7 @@ def map_layers(workloads: dict[tuple[Any, ...], Workload], arch: Architecture, d
 
 
 def map_network(report: ModelReport, arch: Architecture, dataflow: Dataflow | None = None,
-                objective: Objective = "energy", max_evaluations: int = 30_000, seed: int = 0,
+                objective: Objective = "energy", max_evaluations: int = 10_000, seed: int = 0,
                 workers: int | None = None, progress: Callable[[int, int, str], None] | None = None) -> NetworkCost:
     """Cost every layer of `report` (from `npukit.analyze`) on `arch`; see the module docstring.
 
