@@ -93,7 +93,7 @@ def category(arch: Architecture, level: str) -> str:
 
 
 def compare_dataflows(report: ModelReport, arch: Architecture, names: tuple[str, ...] = COMPARED,
-                      objective: str = "energy", max_evaluations: int = 30_000, seed: int = 0,
+                      objective: str = "energy", max_evaluations: int = 10_000, seed: int = 0,
                       workers: int | None = None,
                       progress: Callable[[int, int, str], None] | None = None) -> list[DataflowResult]:
     """Map `report`'s network with each dataflow on its equal-area variant of `arch` (module docstring)."""
