@@ -8,6 +8,7 @@ layers without MACs.
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 
 import npukit
 from npukit.cli.main import main
+from npukit.hw.arch import Architecture
 from npukit.hw.mapping import load_layer_mapping
 from npukit.hw.model import evaluate
 
@@ -102,3 +104,25 @@ def test_bits_scale_words_and_energies() -> None:
     assert p8.dram_bytes * 2 == p16.dram_bytes
     assert c8.arch.level("GlobalBuffer").size_words == 2 * c16.arch.level("GlobalBuffer").size_words
     assert c8.arch.mac_pj == c16.arch.mac_pj / 4  # a multiplier's energy goes with the square of its width
+
+
+SYSTOLIC = {"name": "systolic-32x32", "energy_table": "survey", "levels": [
+    {"name": "DRAM", "kind": "dram"}, {"name": "Buffer", "size_words": 1 << 22},
+    {"name": "Reg", "kind": "regfile", "size_words": 1, "mesh_x": 32, "mesh_y": 32}],
+    "compute": {"mesh_x": 32, "mesh_y": 32, "systolic": True}}
+
+
+@pytest.mark.parametrize("flow", ["os", "ws", "is"])
+def test_systolic_layer_cycles_equal_scalesim(flow: str) -> None:
+    # SCALE-Sim 3.0.0's "Total Cycles" for AlexNet's CONV layers on a 32×32 array (tests/data/scalesim,
+    # with the command that made them); a grouped layer is one SCALE-Sim layer per group.
+    rows = csv.DictReader((Path(__file__).parents[1] / "data" / "scalesim" / "cycles.csv").open())
+    expected: dict[str, int] = {}
+    for r in rows:
+        if r["case"] == "alexnet" and r["dataflow"] == flow and r["rows"] == r["cols"] == "32":
+            layer = r["layer"].split(".g")[0]
+            expected[layer] = expected.get(layer, 0) + int(r["total_cycles"])
+    cost = npukit.map_network("alexnet", Architecture.model_validate(SYSTOLIC), f"systolic-{flow}",
+                              max_evaluations=500, bits=16)
+    got = {x.name: x.cycles for x in cost.layers if x.kind == "CONV"}
+    assert got == expected and len(got) == 5

@@ -65,6 +65,8 @@ class ComputeSpec(Spec):
     word_bits: PositiveInt = Field(16, description="Operand bits")
     energy_pj: float | None = Field(None, ge=0, description="Energy per MAC; none = from the table")
     area_um2: float | None = Field(None, ge=0, description="Area per MAC unit; none = from the table")
+    systolic: bool = Field(False, description="A systolic array (mesh_y rows × mesh_x columns): under a "
+                           "systolic dataflow, cycles include each fold's fill and drain, as SCALE-Sim counts")
 
     @property
     def instances(self) -> int:

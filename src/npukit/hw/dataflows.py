@@ -74,6 +74,8 @@ class Dataflow(BaseModel):
 
     name: str = Field(min_length=1)
     description: str = ""
+    systolic: Literal["os", "ws", "is"] | None = Field(
+        None, description="On a systolic array: the operand that stays (SCALE-Sim's os, ws, is), for its timing")
     constraints: tuple[Constraint, ...] = ()
 
 

@@ -28,6 +28,7 @@ from npukit.hw.arch import Architecture
 from npukit.hw.dataflows import Dataflow
 from npukit.hw.mapper import Objective, SearchResult, search
 from npukit.hw.mapping import Mapping
+from npukit.hw.systolic import systolic_cycles
 from npukit.hw.workload import Workload
 
 IN_PLACE = frozenset({"Flatten", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Dropout", "Concat"})
@@ -47,7 +48,7 @@ class LayerCost:
     cycles: int
     energy_by_level_pj: dict[str, float]
     dram_bytes: float
-    utilization: float = 0.0
+    utilization: float = 0.0  # of the MACs over the layer's cycles
     kind: str = ""  # CONV, FC or MATMUL for mapped layers
     mapping: Mapping | None = None
     search: SearchResult | None = field(default=None, compare=False)
@@ -159,22 +160,33 @@ def map_network(report: ModelReport, arch: Architecture, dataflow: Dataflow | No
         distinct.setdefault(workload_key(w), w)
     workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
     found = map_layers(distinct, arch, dataflow, objective, max_evaluations, seed, workers, progress)
-    layers = [mapped_cost(x, found[workload_key(nests[x.name])], arch) if x.name in nests else other_cost(x, arch)
-              for x in report.layers]
+    layers = [mapped_cost(x, found[workload_key(nests[x.name])], arch, dataflow) if x.name in nests
+              else other_cost(x, arch) for x in report.layers]
     return NetworkCost(report.model, arch, dataflow.name if dataflow else "any", objective, report.batch,
                        tuple(layers), time.perf_counter() - start)
 
 
-def mapped_cost(layer: LayerReport, result: SearchResult, arch: Architecture) -> LayerCost:
+def mapped_cost(layer: LayerReport, result: SearchResult, arch: Architecture,
+                dataflow: Dataflow | None = None) -> LayerCost:
+    """A mapped layer's cost. On a systolic array under a systolic dataflow the array runs SCALE-Sim's
+    schedule (folds of the operand matrices, partial folds included, each filling and draining the
+    array: `npukit.hw.systolic`), so its cycles are those, stretched by the mapping's bandwidth
+    slowdown (model cycles over compute cycles); energy is the mapping's."""
     ev = result.evaluation
+    cycles = ev.cycles
+    if arch.compute.systolic and dataflow is not None and dataflow.systolic:
+        rows, cols = arch.compute.mesh_y, arch.compute.mesh_x
+        stretch = ev.cycles / ev.compute_cycles
+        cycles = ceil(systolic_cycles(ev.workload, rows, cols, dataflow.systolic) * stretch)
     by_level = {name: s.energy_pj for name, s in ev.summaries.items() if s.energy_pj}
     if ev.network_pj:
         by_level["array"] = ev.network_pj
     by_level[arch.compute.name] = ev.mac_energy_pj
     dram = ev.levels[arch.levels[0].name]
     words = sum(t.reads + t.fills + t.updates for t in dram.values())
-    return LayerCost(layer.name, layer.op, "mapped", layer.macs, ev.energy_pj, ev.cycles, by_level,
-                     words * arch.levels[0].word_bits / 8, ev.utilization, layer.kind, result.mapping, result)
+    return LayerCost(layer.name, layer.op, "mapped", layer.macs, ev.energy_pj, cycles, by_level,
+                     words * arch.levels[0].word_bits / 8, ev.computes / (cycles * arch.compute.instances),
+                     layer.kind, result.mapping, result)
 
 
 def other_cost(layer: LayerReport, arch: Architecture) -> LayerCost:
