@@ -34,6 +34,8 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/counting.py
 	$(BIN)/python benchmarks/runtime.py
 	$(BIN)/python benchmarks/model.py
+	$(BIN)/python benchmarks/mapper.py
+	$(BIN)/python benchmarks/systolic.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .ruff_cache
