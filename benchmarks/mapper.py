@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from zigzag_side import DEFAULT_VENV_PYTHON, INSTALL, ZigzagUnavailable, run_zigzag  # noqa: E402
+from zigzag_side import DEFAULT_VENV_PYTHON, INSTALL, ZigzagUnavailable, run_zigzag, zoo_onnx  # noqa: E402
 
 import npukit  # noqa: E402
 
@@ -40,6 +41,11 @@ def run_npukit(network: str, example: str, evaluations: int) -> dict[str, float]
             "evaluated": cost.totals()["evaluated"]}
 
 
+def zigzag_network(network: str) -> str:
+    """ZigZag's bundled model where it has one (resnet18); else npukit's zoo model exported to ONNX."""
+    return network if network == "resnet18" else str(zoo_onnx(network, Path(tempfile.mkdtemp(prefix="zoo-onnx-"))))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--zigzag-python", default=DEFAULT_VENV_PYTHON)
@@ -53,7 +59,7 @@ def main() -> int:
             continue
         ours = run_npukit(network, example, args.evaluations)
         try:
-            theirs = run_zigzag(network, example, args.zigzag_python)
+            theirs = run_zigzag(zigzag_network(network), example, args.zigzag_python)
         except ZigzagUnavailable as e:
             print(f"ZigZag not run: {e} (install: {INSTALL})")
             theirs = None

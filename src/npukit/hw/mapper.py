@@ -20,7 +20,7 @@ import numpy as np
 
 from npukit.errors import NpukitError
 from npukit.hw.arch import Architecture
-from npukit.hw.batch import ND, BatchEvaluation, evaluate_batch
+from npukit.hw.batch import CHUNK, ND, BatchEvaluation, evaluate_batch
 from npukit.hw.dataflows import Dataflow, resolve, unconstrained
 from npukit.hw.mapping import Mapping
 from npukit.hw.mapspace import Genomes, MapSpace
@@ -109,8 +109,8 @@ def search(workload: Workload, arch: Architecture, dataflow: Dataflow | None = N
     state = Search(space, objective, seed)
     every = space.enumerate(exhaustive_limit)
     if every is not None:
-        for part in range(0, len(every), GENERATION):
-            state.offer(every.take(np.arange(part, min(part + GENERATION, len(every)))), 1)
+        for part in range(0, len(every), CHUNK):
+            state.offer(every.take(np.arange(part, min(part + CHUNK, len(every)))), 1)
     else:
         evolve(state, max_evaluations, max_seconds, patience, start, progress)
     if not len(state.best):

@@ -183,21 +183,26 @@ class MapSpace:
         if assign is None:
             return None
         temporal = self.decode(Genomes(assign, np.zeros((len(assign), self.n_levels, ND)))).temporal
-        free = np.isnan(self.pinned)
-        rows: list[np.ndarray] = []
-        keys: list[np.ndarray] = []
-        for a in range(len(assign)):
-            moving = [np.flatnonzero((temporal[a, i] > 1) & free[i]) for i in range(self.n_levels)]
-            orders = [list(permutations(m)) for m in moving]
-            if len(rows) + prod(len(o) for o in orders) > limit:
+        moving = (temporal > 1) & np.isnan(self.pinned)[None]  # (n, L, D): the loops whose order matters
+        patterns, which = np.unique(moving.reshape(len(assign), -1), axis=0, return_inverse=True)
+        parts, total = [], 0
+        for k, pattern in enumerate(patterns):
+            keys = self.order_keys(pattern.reshape(self.n_levels, ND))
+            rows = np.flatnonzero(which.reshape(-1) == k)
+            total += len(rows) * len(keys)
+            if total > limit:
                 return None
-            for combo in product(*orders):
-                k = np.zeros((self.n_levels, ND))
-                for i, perm in enumerate(combo):
-                    k[i, list(perm)] = np.arange(1, len(perm) + 1) / (ND + 1)
-                rows.append(assign[a])
-                keys.append(k)
-        return Genomes(np.array(rows, np.int64).reshape(len(rows), len(self.primes)), np.array(keys))
+            parts.append(Genomes(np.repeat(assign[rows], len(keys), axis=0), np.tile(keys, (len(rows), 1, 1))))
+        return Genomes.join(parts)
+
+    def order_keys(self, moving: np.ndarray) -> np.ndarray:
+        """(orders, L, D) sort keys for every combination of every level's order of its `moving` loops."""
+        per_level = [list(permutations(np.flatnonzero(m))) for m in moving]
+        keys = np.zeros((prod(len(p) for p in per_level), self.n_levels, ND))
+        for row, combo in enumerate(product(*per_level)):
+            for i, perm in enumerate(combo):
+                keys[row, i, list(perm)] = np.arange(1, len(perm) + 1) / (ND + 1)
+        return keys
 
 
 def random_mappings(workload: Workload, arch: Architecture, count: int, seed: int = 0) -> MappingBatch:

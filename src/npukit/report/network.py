@@ -48,7 +48,8 @@ def totals_notes(cost: NetworkCost) -> list[str]:
     notes = [f"per inference: {t['energy_per_inference_pj'] / 1e6:,.1f} µJ; latency {t['latency_s'] * 1e3:,.3f} ms "
              f"for the batch of {cost.batch} at {cost.arch.clock_hz / 1e6:g} MHz; {t['inferences_per_s']:,.1f} "
              f"inferences/s; {t['power_w'] * 1e3:,.1f} mW; {t['macs_per_j'] / 1e9:,.1f} GMAC/J.",
-             f"mapper: {t['evaluated']:,} mappings costed in {t['seconds']:.1f} s. Layers without MACs are "
+             f"mapper: {t['evaluated']:,} mappings costed in {t['seconds']:.1f} s "
+             f"({t['evaluated'] / max(t['seconds'], 1e-9):,.0f} per second). Layers without MACs are "
              "costed by their data movement (in place, fused into the producer, or streamed through DRAM)."]
     if cost.not_modeled:
         notes.append(f"not modeled (no cost counted): {', '.join(cost.not_modeled)}")
