@@ -50,6 +50,8 @@ class StorageLevel(Spec):
                                      "level, per child reached (and per word sent up); none = from the table")
     area_um2: float | None = Field(None, ge=0, description="Area per instance; none = from the table")
     keeps: tuple[Tensor, ...] = Field(TENSORS, description="Tensors this level may hold (others bypass it)")
+    compression: Literal["none", "rlc"] = Field("none", description="rlc: activations stored run-length coded "
+                                                "(Eyeriss), so zeros cost less traffic (npukit.hw.sparsity)")
 
     @property
     def instances(self) -> int:
@@ -65,6 +67,8 @@ class ComputeSpec(Spec):
     word_bits: PositiveInt = Field(16, description="Operand bits")
     energy_pj: float | None = Field(None, ge=0, description="Energy per MAC; none = from the table")
     area_um2: float | None = Field(None, ge=0, description="Area per MAC unit; none = from the table")
+    zeros: Literal["none", "gating", "skipping"] = Field(
+        "none", description="MACs with a zero operand: run anyway, gated (no energy) or skipped (no energy, no cycle)")
     systolic: bool = Field(False, description="A systolic array (mesh_y rows × mesh_x columns): under a "
                            "systolic dataflow, cycles include each fold's fill and drain, as SCALE-Sim counts")
 

@@ -24,6 +24,7 @@ import numpy as np
 from npukit.errors import NpukitError
 from npukit.hw.arch import Architecture
 from npukit.hw.mapping import LevelMapping, Mapping
+from npukit.hw.sparsity import compression_scale, nonzero_mac_fraction
 from npukit.hw.workload import DIMS, READ_WRITE, TENSORS, Workload
 
 DIM_INDEX = {d: k for k, d in enumerate(DIMS)}
@@ -269,8 +270,12 @@ def partition_sizes(workload: Workload, tensor: str, extents: np.ndarray, fan: n
 def finish(workload: Workload, arch: Architecture, batch: MappingBatch, out: dict[str, np.ndarray],
            instances: np.ndarray, compute_cycles: np.ndarray, factor: np.ndarray, fan: np.ndarray,
            extents: np.ndarray) -> BatchEvaluation:
-    """Cycles (bandwidth), energy (blocks × energies per utilized cluster, leakage), validity."""
+    """Cycles (bandwidth), energy (blocks × energies per utilized cluster, leakage), validity; zeros
+    gated or skipped and run-length-coded levels as `npukit.hw.sparsity` says."""
     reads, writes = out["reads"].sum(axis=2), (out["fills"] + out["updates"]).sum(axis=2)
+    nonzero = nonzero_mac_fraction(workload) if arch.compute.zeros != "none" else 1.0
+    if arch.compute.zeros == "skipping":
+        compute_cycles = np.ceil(compute_cycles * nonzero).astype(np.int64)
     level_cycles = np.empty_like(reads)
     energy = np.zeros(out["reads"].shape)
     for i, lv in enumerate(arch.levels):
@@ -283,6 +288,8 @@ def finish(workload: Workload, arch: Architecture, batch: MappingBatch, out: dic
         clusters = np.minimum(instances[:, i], lv.instances // lv.cluster_size)[:, None]
         blocks = [-(-out[k][:, i] // lv.block_size) for k in ("reads", "fills", "updates")]
         energy[:, i] = clusters * sum(b * e for b, e in zip(blocks, arch.energies_pj[i], strict=True))
+        if lv.compression == "rlc":
+            energy[:, i] *= compression_scale(workload, lv.word_bits)[None, :]
     cycles = np.maximum(compute_cycles, level_cycles.max(axis=1))
     leak = np.array([lv.leak_pj_per_cycle for lv in arch.levels])[None, :] * cycles[:, None] * instances
     leak = np.where(batch.keep.any(axis=2), leak, 0.0)
@@ -290,7 +297,7 @@ def finish(workload: Workload, arch: Architecture, batch: MappingBatch, out: dic
     network = network_words(workload, batch, out, instances) * np.array(arch.network_pj)[None, :]
     return BatchEvaluation(out["reads"], out["fills"], out["updates"], out["capacity"], out["partition"], energy,
                            instances, level_cycles, leak, network, compute_cycles, cycles, macs,
-                           workload.macs * arch.mac_pj, validity(workload, arch, batch, out, factor))
+                           workload.macs * nonzero * arch.mac_pj, validity(workload, arch, batch, out, factor))
 
 
 def network_words(workload: Workload, batch: MappingBatch, out: dict[str, np.ndarray],

@@ -13,6 +13,7 @@ from npukit.errors import NpukitError
 from npukit.hw.arch import Architecture
 from npukit.hw.batch import MappingBatch, evaluate_batch
 from npukit.hw.mapping import Mapping
+from npukit.hw.sparsity import nonzero_mac_fraction
 from npukit.hw.workload import TENSORS, Workload
 
 Convention = Literal["timeloop", "exact"]
@@ -68,7 +69,10 @@ class Evaluation:
 
     @property
     def utilization(self) -> float:
-        return self.computes / (self.cycles * self.arch.compute.instances)
+        """Busy MAC-cycles over all MAC-cycles (MACs skipped for a zero operand are not busy)."""
+        skipped = self.arch.compute.zeros == "skipping"
+        busy = self.computes * (nonzero_mac_fraction(self.workload) if skipped else 1.0)
+        return busy / (self.cycles * self.arch.compute.instances)
 
     @property
     def latency_s(self) -> float:

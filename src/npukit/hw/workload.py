@@ -29,8 +29,13 @@ class Workload:
     stride: tuple[int, int] = (1, 1)  # (vertical: E, R → input rows; horizontal: F, S → input columns)
     dilation: tuple[int, int] = (1, 1)
     name: str = "layer"
+    densities: tuple[tuple[str, float], ...] = ()  # (tensor, fraction nonzero); absent = 1 (dense)
 
     def __post_init__(self) -> None:
+        for tensor, d in self.densities:
+            if tensor not in TENSORS or not 0.0 < d <= 1.0:
+                raise NpukitError(f"workload {self.name}: density of {tensor} must be in (0, 1] for one of "
+                                  f"{', '.join(TENSORS)}, not {d}")
         unknown = set(self.bounds) - set(DIMS)
         if unknown:
             raise NpukitError(f"workload {self.name}: unknown dimension(s) {sorted(unknown)}; dimensions are {DIMS}")
@@ -74,6 +79,10 @@ class Workload:
     def relevant(self, tensor: str) -> frozenset[str]:
         """The loop dimensions that index `tensor` (the others reuse it)."""
         return frozenset(d for terms in self.projection(tensor) for d, _ in terms)
+
+    def density(self, tensor: str) -> float:
+        """Fraction of nonzero values of `tensor` (1.0 unless given)."""
+        return dict(self.densities).get(tensor, 1.0)
 
     def describe(self) -> str:
         b = self.bounds
