@@ -15,7 +15,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _API = {"analyze", "survey", "models", "load", "run", "export", "arch", "archs", "dataflow", "dataflows", "map_network",
-        "compare_dataflows"}
+        "compare_dataflows", "quantize"}
 
 
 def __getattr__(name: str) -> Any:
@@ -23,7 +23,7 @@ def __getattr__(name: str) -> Any:
         from npukit import api
 
         return getattr(api, name)
-    if name in {"ir", "zoo", "analysis", "report", "runtime", "frontends", "api"}:
+    if name in {"ir", "zoo", "analysis", "report", "runtime", "frontends", "api", "compress"}:
         import importlib
 
         return importlib.import_module(f"npukit.{name}")
@@ -31,4 +31,4 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["__version__", "analyze", "arch", "archs", "compare_dataflows", "dataflow", "dataflows", "export", "load",
-           "map_network", "models", "run", "survey"]
+           "map_network", "models", "quantize", "run", "survey"]

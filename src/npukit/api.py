@@ -198,3 +198,60 @@ def save_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> 
 
     with atomic_path(path, "the arrays") as tmp, open(tmp, "wb") as f:
         np.savez(f, **arrays)
+
+
+def quantize(model: str | Graph, calibration_inputs: Any = None, output: str | os.PathLike[str] | None = None,
+             batch: int = 1, input_shapes: Shapes | None = None, calibration: int = 16, data_dir: str | None = None,
+             seed: int = 0, **options: Any) -> Graph:
+    """Post-training quantization of a zoo model, ONNX file or Graph (twin of `npukit quantize`).
+
+    calibration_inputs: what `npukit.compress.quantize` takes; None: `calibration` batches of the
+    model's own data for lenet5-mnist (MNIST from `data_dir` or $NPUKIT_DATA) and digits-cnn
+    (scikit-learn's digits), training images only, else seeded standard-normal inputs.
+    options: weight_bits, activation_bits, observer, requant, rounding, activation_signed,
+    symmetric_activations, percentile. `output`: also write the integer graph as ONNX (opset 21).
+    metadata["calibration"] says which data calibrated it.
+    """
+    import dataclasses
+    from types import MappingProxyType
+
+    from npukit.compress.ptq import quantize as ptq
+
+    graph = load(model, batch, input_shapes)
+    source = "the given inputs"
+    if calibration_inputs is None:
+        calibration_inputs, source = calibration_data(model, graph, calibration, data_dir, seed)
+    q = ptq(graph, calibration_inputs, **options)
+    q = dataclasses.replace(q, metadata=MappingProxyType({**q.metadata, "calibration": source}))
+    if output is not None:
+        from npukit.frontends.onnx import save
+
+        save(q, Path(output), opset=21)  # int16 and 4-bit QuantizeLinear need opset 21
+    return q
+
+
+def calibration_data(model: str | os.PathLike[str] | Graph, graph: Graph, count: int, data_dir: str | None,
+                     seed: int) -> tuple[Any, str]:
+    """(`count` batches of calibration inputs, what they are): a trained model's training images, else random."""
+    import numpy as np
+
+    if count < 1:
+        raise NpukitError(f"calibration needs at least 1 batch, not {count}")
+    name = "" if isinstance(model, Graph) or is_model_file(model) else str(model).lower().replace("_", "-")
+    samples = count * graph.tensors[graph.inputs[0]].shape[0]
+    if name == "lenet5-mnist" and (data_dir or os.environ.get("NPUKIT_DATA")):
+        from npukit.data import mnist
+        from npukit.data.datasets import MNIST_TRAIN
+
+        train, _ = mnist(data_dir).split(MNIST_TRAIN)
+        return train.images[:samples], f"the first {samples} MNIST training images"
+    if name == "digits-cnn":
+        from npukit.data import digits
+        from npukit.data.datasets import DIGITS_TRAIN
+
+        train, _ = digits().shuffled(0).split(DIGITS_TRAIN)
+        return train.images[:samples], f"the first {samples} digits training images"
+    rng = np.random.default_rng(seed)
+    feeds = [{n: rng.standard_normal(graph.tensors[n].shape).astype(np.float32) for n in graph.inputs}
+             for _ in range(count)]
+    return feeds, f"{count} seeded standard-normal inputs (seed {seed})"

@@ -26,6 +26,7 @@ OPS = [
     "concat", "flatten", "reshape", "transpose", "pad", "constant_pad", "edge_pad", "reflect_pad", "dropout",
     "identity", "basic_conv", "basic_convtranspose",
     "quantizelinear", "dequantizelinear", "qlinearconv", "qlinearmatmul", "convinteger", "matmulinteger",
+    "sub", "div", "abs", "sign", "floor", "where", "greater_equal", "gather", "cast",
 ]
 
 

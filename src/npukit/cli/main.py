@@ -286,5 +286,6 @@ def run() -> None:
     sys.exit(main())
 
 
+from npukit.cli import compress as _compress  # noqa: E402, F401  (registers the compression commands)
 from npukit.cli import hw as _hw  # noqa: E402, F401  (registers the accelerator-model commands)
 

@@ -33,13 +33,17 @@ def infer_node(node: Node, tensors: Mapping[str, Tensor], known: Mapping[str, Te
         raise NpukitError(
             f"node '{node.name}' ({node.op_type}): needs at least {op.min_inputs} input(s), has {present}"
         )
+    attrs = op.attrs(node)
     try:
-        shapes = op.infer(node, op.attrs(node), ins)
+        shapes = op.infer(node, attrs, ins)
     except DataDependentShape:
         if any(o and o not in known for o in node.outputs):
             raise
         return [known[o] for o in node.outputs if o]
-    dtypes = op.out_dtypes(ins, len(shapes))
+    try:
+        dtypes = op.node_dtypes(attrs, ins, len(shapes))
+    except ValueError as e:
+        raise NpukitError(f"node '{node.name}' ({node.op_type}): {e}") from None
     names = [o for o in node.outputs if o]
     return [Tensor(name, tuple(s), d) for name, s, d in zip(names, shapes, dtypes, strict=False)]
 

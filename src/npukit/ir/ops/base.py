@@ -55,6 +55,10 @@ class OpDef:
     def out_dtypes(self, ins: list[Tensor | None], n: int) -> list[str]:
         return [first(ins).dtype] * n
 
+    def node_dtypes(self, a: dict[str, Any], ins: list[Tensor | None], n: int) -> list[str]:
+        """Output dtypes when they depend on an attribute (Cast's `to`); default: `out_dtypes`."""
+        return self.out_dtypes(ins, n)
+
     def loopnest(self, node: Node, a: dict[str, Any], ins: list[Tensor | None], outs: list[Tensor]) -> LoopNest | None:
         return None
 

@@ -1,11 +1,12 @@
-"""Elementwise ops: activations, Softmax and LogSoftmax, Add/Mul with broadcasting, Dropout and Identity."""
+"""Elementwise ops: activations, Softmax and LogSoftmax, broadcasting arithmetic and comparison, Cast, Where,
+Dropout and Identity. The integer ones (Sub, Div, Abs, Sign, Where, Cast) build requantization in integer graphs."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from npukit.ir.graph import Node
-from npukit.ir.ops.base import OpDef, fail, first
+from npukit.ir.ops.base import REQUIRED, OpDef, fail, first
 from npukit.ir.ops.gemm import broadcast
 from npukit.ir.tensor import Shape, Tensor
 
@@ -76,6 +77,62 @@ class Mul(Add):
     op_type = "Mul"
 
 
+class Sub(Add):
+    op_type = "Sub"
+
+
+class Div(Add):
+    """Integer division truncates toward zero, as in C (ONNX Runtime and the ONNX reference agree)."""
+
+    op_type = "Div"
+
+
+class GreaterOrEqual(Add):
+    op_type = "GreaterOrEqual"
+
+    def out_dtypes(self, ins: list[Tensor | None], n: int) -> list[str]:
+        return ["bool"]
+
+
+class Where(Add):
+    """condition, X, Y → X where the condition holds, else Y (broadcasting)."""
+
+    op_type = "Where"
+    min_inputs = 3
+
+    def out_dtypes(self, ins: list[Tensor | None], n: int) -> list[str]:
+        x = ins[1]
+        assert x is not None
+        return [x.dtype]
+
+
+class Abs(Unary):
+    op_type = "Abs"
+
+
+class Sign(Unary):
+    op_type = "Sign"
+
+
+class Floor(Unary):
+    op_type = "Floor"
+
+
+# ONNX TensorProto element types → NumPy dtype names (Cast's `to`)
+ONNX_DTYPES = {1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32", 7: "int64", 9: "bool",
+               10: "float16", 11: "float64", 12: "uint32", 13: "uint64"}
+
+
+class Cast(Unary):
+    op_type = "Cast"
+    defaults = {"to": REQUIRED, "saturate": 1, "round_mode": "up"}
+
+    def node_dtypes(self, a: dict[str, Any], ins: list[Tensor | None], n: int) -> list[str]:
+        if a["to"] not in ONNX_DTYPES:
+            raise ValueError(f"Cast to ONNX element type {a['to']} is not supported")
+        return [ONNX_DTYPES[a["to"]]]
+
+
 class Identity(OpDef):
     op_type = "Identity"
 
@@ -93,4 +150,5 @@ class Dropout(OpDef):
         return [first(ins).dtype, "bool"][:n]
 
 
-OPS = [Relu, LeakyRelu, Sigmoid, Tanh, Clip, Softmax, LogSoftmax, Add, Mul, Identity, Dropout]
+OPS = [Relu, LeakyRelu, Sigmoid, Tanh, Clip, Softmax, LogSoftmax, Add, Mul, Sub, Div, GreaterOrEqual, Where, Abs, Sign,
+       Floor, Cast, Identity, Dropout]

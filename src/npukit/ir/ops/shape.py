@@ -1,4 +1,4 @@
-"""Ops that only rearrange data: Concat, Flatten, Reshape, Transpose, Pad. They move data but compute nothing."""
+"""Ops that only rearrange or look up data: Concat, Flatten, Reshape, Transpose, Pad, Gather (no arithmetic)."""
 
 from __future__ import annotations
 
@@ -103,8 +103,24 @@ class Pad(OpDef):
         return [tuple(out)]
 
 
+class Gather(OpDef):
+    """data[..., indices, ...] along `axis`: a table lookup when data is a constant table."""
+
+    op_type = "Gather"
+    defaults = {"axis": 0}
+    min_inputs = 2
+
+    def infer(self, node: Node, a: dict[str, Any], ins: list[Tensor | None]) -> list[Shape]:
+        data, indices = first(ins), ins[1]
+        assert indices is not None
+        axis = a["axis"] + len(data.shape) if a["axis"] < 0 else a["axis"]
+        if not 0 <= axis < len(data.shape):
+            raise fail(node, f"axis {a['axis']} is out of range for rank {len(data.shape)}")
+        return [(*data.shape[:axis], *indices.shape, *data.shape[axis + 1 :])]
+
+
 def input_at(ins: list[Tensor | None], i: int) -> Tensor | None:
     return ins[i] if i < len(ins) else None
 
 
-OPS = [Concat, Flatten, Reshape, Transpose, Pad]
+OPS = [Concat, Flatten, Reshape, Transpose, Pad, Gather]

@@ -1,8 +1,10 @@
-"""Activations, (Log)Softmax, broadcasting Add and Mul, Dropout (inference) and Identity."""
+"""Activations, (Log)Softmax, broadcasting arithmetic and comparison, Cast, Where, Dropout (inference), Identity."""
 
 from __future__ import annotations
 
 import numpy as np
+
+from npukit.ir.ops.elementwise import ONNX_DTYPES
 
 
 def relu(x: np.ndarray) -> np.ndarray:
@@ -50,6 +52,32 @@ def mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a * b
 
 
+def sub(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a - b
+
+
+def div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Integers: the quotient truncated toward zero (C's, ONNX Runtime's), in integer arithmetic."""
+    if a.dtype.kind in "iu" and b.dtype.kind in "iu":
+        quotient = np.abs(a) // np.abs(b)
+        return np.where((a < 0) != (b < 0), -quotient, quotient).astype(np.result_type(a, b))
+    return a / b
+
+
+def greater_or_equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.greater_equal(a, b)
+
+
+def where(condition: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.where(condition, x, y)
+
+
+def cast(x: np.ndarray, *, to: int, saturate: int = 1, round_mode: str = "up") -> np.ndarray:
+    if to not in ONNX_DTYPES:
+        raise ValueError(f"Cast to ONNX element type {to} is not supported")
+    return x.astype(ONNX_DTYPES[to])
+
+
 def dropout(x: np.ndarray, ratio: np.ndarray | None = None, training_mode: np.ndarray | None = None, *,
             seed: int | None = None, **legacy: float) -> tuple[np.ndarray, np.ndarray]:
     """Inference: the identity, and a mask of all True (an `is_test`/`ratio` attribute is ignored)."""
@@ -64,5 +92,7 @@ def identity(x: np.ndarray) -> np.ndarray:
 
 KERNELS = {
     "Relu": relu, "LeakyRelu": leaky_relu, "Sigmoid": sigmoid, "Tanh": tanh, "Clip": clip, "Softmax": softmax,
-    "LogSoftmax": log_softmax, "Add": add, "Mul": mul, "Dropout": dropout, "Identity": identity,
+    "LogSoftmax": log_softmax, "Add": add, "Mul": mul, "Dropout": dropout, "Identity": identity, "Sub": sub,
+    "Div": div, "GreaterOrEqual": greater_or_equal, "Where": where, "Cast": cast, "Abs": np.abs, "Sign": np.sign,
+    "Floor": np.floor,
 }

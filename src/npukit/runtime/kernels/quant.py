@@ -6,7 +6,9 @@ y = saturate(round_half_to_even(acc · x_scale · w_scale / y_scale) + y_zero_po
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +48,9 @@ def dequantize_linear(x: np.ndarray, x_scale: np.ndarray, x_zero_point: np.ndarr
         raise ValueError("blocked quantization is not supported")
     zero = per_axis(x_zero_point, x.ndim, axis).astype(np.int64) if x_zero_point is not None else 0
     scale = per_axis(x_scale, x.ndim, axis)
-    return ((x.astype(np.int64) - zero) * scale).astype(np.asarray(x_scale).dtype)
+    # (x − zero point) converted to the scale's type, then one product: ONNX Runtime's order (an int32
+    # accumulator above 2^24 is rounded by the conversion, as there)
+    return (x.astype(np.int64) - zero).astype(scale.dtype) * scale
 
 
 def centered(v: np.ndarray, zero_point: np.ndarray | None, axis: int = 0) -> np.ndarray:
@@ -54,10 +58,32 @@ def centered(v: np.ndarray, zero_point: np.ndarray | None, axis: int = 0) -> np.
     return v if zero_point is None else v - per_axis(zero_point, v.ndim, axis).astype(np.int64)
 
 
+def exact(product: Callable[[np.ndarray, np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray,
+          terms: int) -> np.ndarray:
+    """`product` of integer arrays, computed in float64 on BLAS and exact: every partial sum is an
+    integer below 2^53 (checked from the operands' magnitudes and the number of summed terms)."""
+    bound = float(np.abs(a).max(initial=0)) * float(np.abs(b).max(initial=0)) * terms
+    if bound >= 2.0**53:
+        return product(a, b)  # int64 arithmetic, no BLAS
+    return np.rint(product(a.astype(np.float64), b.astype(np.float64))).astype(np.int64)
+
+
+def to_int32(acc: np.ndarray) -> np.ndarray:
+    """int32 accumulators, as ONNX types them; a value past int32 is an error, not a silent wrap."""
+    if acc.size and (acc.min() < np.iinfo(np.int32).min or acc.max() > np.iinfo(np.int32).max):
+        raise ValueError(f"an accumulator ({acc.min()}..{acc.max()}) overflows int32")
+    return acc.astype(np.int32)
+
+
 def conv_integer(x: np.ndarray, w: np.ndarray, x_zero_point: np.ndarray | None = None,
-                 w_zero_point: np.ndarray | None = None, **attrs: object) -> np.ndarray:
+                 w_zero_point: np.ndarray | None = None, **attrs: Any) -> np.ndarray:
     """Exact int32 accumulators of the convolution of (x − x_zp) with (w − w_zp)."""
-    return conv(centered(x, x_zero_point), centered(w, w_zero_point), **attrs).astype(np.int32)  # type: ignore[arg-type]
+    return to_int32(integer_conv(centered(x, x_zero_point), centered(w, w_zero_point), **attrs))
+
+
+def integer_conv(x: np.ndarray, w: np.ndarray, **attrs: Any) -> np.ndarray:
+    """The exact convolution of int64 arrays (int64 result)."""
+    return exact(lambda a, b: conv(a, b, **attrs), x, w, math.prod(w.shape[1:]))
 
 
 def requantize(acc: np.ndarray, real_scale: np.ndarray, y_zero_point: np.ndarray | None, axis: int) -> np.ndarray:
@@ -72,8 +98,8 @@ def qlinear_conv(x: np.ndarray, x_scale: np.ndarray, x_zero_point: np.ndarray, w
                  b: np.ndarray | None = None, *, auto_pad: str = "NOTSET", dilations: Sequence[int] | None = None,
                  group: int = 1, kernel_shape: Sequence[int] | None = None, pads: Sequence[int] | None = None,
                  strides: Sequence[int] | None = None) -> np.ndarray:
-    acc = conv(centered(x, x_zero_point), centered(w, w_zero_point), auto_pad=auto_pad, dilations=dilations,
-               group=group, kernel_shape=kernel_shape, pads=pads, strides=strides)
+    acc = integer_conv(centered(x, x_zero_point), centered(w, w_zero_point), auto_pad=auto_pad, dilations=dilations,
+                       group=group, kernel_shape=kernel_shape, pads=pads, strides=strides)
     if b is not None:
         acc = acc + b.astype(np.int64).reshape(1, -1, *(1,) * (x.ndim - 2))
     real = np.asarray(x_scale, np.float32) * np.asarray(w_scale, np.float32) / np.asarray(y_scale, np.float32)
@@ -83,16 +109,19 @@ def qlinear_conv(x: np.ndarray, x_scale: np.ndarray, x_zero_point: np.ndarray, w
 def matmul_integer(a: np.ndarray, b: np.ndarray, a_zero_point: np.ndarray | None = None,
                    b_zero_point: np.ndarray | None = None) -> np.ndarray:
     a_axis, b_axis = a.ndim - 2 if a.ndim > 1 else 0, -1  # a's zero point per row, b's per column
-    return np.matmul(centered(a, a_zero_point, a_axis), centered(b, b_zero_point, b_axis)).astype(np.int32)
+    return to_int32(integer_matmul(centered(a, a_zero_point, a_axis), centered(b, b_zero_point, b_axis)))
+
+
+def integer_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return exact(np.matmul, a, b, a.shape[-1])
 
 
 def qlinear_matmul(a: np.ndarray, a_scale: np.ndarray, a_zero_point: np.ndarray, b: np.ndarray,
                    b_scale: np.ndarray, b_zero_point: np.ndarray, y_scale: np.ndarray,
                    y_zero_point: np.ndarray) -> np.ndarray:
-    acc = np.matmul(centered(a, a_zero_point, a.ndim - 2 if a.ndim > 1 else 0), centered(b, b_zero_point, -1))
+    acc = integer_matmul(centered(a, a_zero_point, a.ndim - 2 if a.ndim > 1 else 0), centered(b, b_zero_point, -1))
     real = np.asarray(a_scale, np.float32) * np.asarray(b_scale, np.float32) / np.asarray(y_scale, np.float32)
     return requantize(acc, real, y_zero_point, axis=-1)
-
 
 
 KERNELS = {

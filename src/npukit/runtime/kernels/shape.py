@@ -1,4 +1,4 @@
-"""Data rearrangement: Concat, Flatten, Reshape, Transpose, Pad."""
+"""Data rearrangement: Concat, Flatten, Reshape, Transpose, Pad, Gather."""
 
 from __future__ import annotations
 
@@ -47,4 +47,9 @@ def pad(x: np.ndarray, pads: np.ndarray | None = None, constant_value: np.ndarra
     return np.pad(x, widths, mode={"reflect": "reflect", "edge": "edge", "wrap": "wrap"}[mode])
 
 
-KERNELS = {"Concat": concat, "Flatten": flatten, "Reshape": reshape, "Transpose": transpose, "Pad": pad}
+def gather(data: np.ndarray, indices: np.ndarray, *, axis: int = 0) -> np.ndarray:
+    return np.take(data, indices.astype(np.int64), axis=axis)
+
+
+KERNELS = {"Concat": concat, "Flatten": flatten, "Reshape": reshape, "Transpose": transpose, "Pad": pad,
+           "Gather": gather}
