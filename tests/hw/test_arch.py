@@ -236,7 +236,7 @@ def test_bad_spec_gives_one_line_naming_file_and_field(good_spec: Path, old: str
 def test_missing_file_and_unknown_preset(tmp_path: Path) -> None:
     with pytest.raises(NpukitError, match=r"nothere\.yaml: no such file"):
         load_arch(tmp_path / "nothere.yaml")
-    with pytest.raises(NpukitError, match="unknown architecture 'nothere'; presets: eyeriss"):
+    with pytest.raises(NpukitError, match="unknown architecture 'nothere'; architectures: eyeriss"):
         load_arch("nothere")
 
 

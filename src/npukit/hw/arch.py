@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, m
 from npukit.errors import NpukitError
 from npukit.hw import tables
 from npukit.hw.workload import TENSORS
-from npukit.hw.yamlio import read_yaml, validate
+from npukit.hw.yamlio import read_yaml, shipped_names, spec_path, validate
 
 Tensor = Literal["Weights", "Inputs", "Outputs"]
 PRESETS_DIR = Path(__file__).parent / "presets"
@@ -192,18 +192,12 @@ class Architecture(Spec):
 
 
 def preset_names() -> list[str]:
-    return sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
+    return shipped_names(PRESETS_DIR)
 
 
 def load_arch(name_or_path: str | Path) -> Architecture:
     """An architecture from a preset name (`npukit arch list`) or a YAML file."""
-    path = Path(name_or_path)
-    if not path.suffix and not path.exists():
-        candidate = PRESETS_DIR / f"{name_or_path}.yaml"
-        if not candidate.exists():
-            raise NpukitError(f"unknown architecture {str(name_or_path)!r}; presets: {', '.join(preset_names())}"
-                              " (or give a YAML file)")
-        path = candidate
+    path = spec_path(name_or_path, PRESETS_DIR, "architecture")
     data = read_yaml(path)
     if isinstance(data, dict) and "architecture" in data and len(data) == 1:
         data = data["architecture"]

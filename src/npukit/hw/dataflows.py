@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, model_validat
 from npukit.errors import NpukitError
 from npukit.hw.arch import Architecture
 from npukit.hw.workload import DIMS
-from npukit.hw.yamlio import read_yaml, validate
+from npukit.hw.yamlio import read_yaml, shipped_names, spec_path, validate
 
 Dim = Literal["N", "G", "M", "C", "E", "F", "R", "S"]
 Tensor = Literal["Weights", "Inputs", "Outputs"]
@@ -150,18 +150,12 @@ def unconstrained(arch: Architecture) -> Rules:
 
 
 def dataflow_names() -> list[str]:
-    return sorted(p.stem for p in DATAFLOWS_DIR.glob("*.yaml"))
+    return shipped_names(DATAFLOWS_DIR)
 
 
 def load_dataflow(name_or_path: str | Path) -> Dataflow:
     """A dataflow from a shipped name (`npukit dataflows`) or a YAML file."""
-    path = Path(name_or_path)
-    if not path.suffix and not path.exists():
-        candidate = DATAFLOWS_DIR / f"{name_or_path}.yaml"
-        if not candidate.exists():
-            raise NpukitError(f"unknown dataflow {str(name_or_path)!r}; dataflows: {', '.join(dataflow_names())}"
-                              " (or give a YAML file)")
-        path = candidate
+    path = spec_path(name_or_path, DATAFLOWS_DIR, "dataflow")
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise NpukitError(f"{path}: expected a mapping with name and constraints")

@@ -86,3 +86,20 @@ def write_yaml_atomic(path: str | Path, data: Any) -> None:
     """Write `data` as YAML to `path` via a temporary file, so a failure leaves nothing half-written."""
     with atomic_path(path, "YAML") as tmp, open(tmp, "w") as f:
         yaml.safe_dump(data, f, sort_keys=False)
+
+
+def shipped_names(directory: Path) -> list[str]:
+    """The names of the YAML specs shipped in `directory` (file stems, sorted)."""
+    return sorted(p.stem for p in directory.glob("*.yaml"))
+
+
+def spec_path(name_or_path: str | Path, directory: Path, what: str) -> Path:
+    """A shipped spec's file by name, or the YAML file given; one line naming the choices if neither."""
+    path = Path(name_or_path)
+    if path.suffix or path.exists():
+        return path
+    candidate = directory / f"{name_or_path}.yaml"
+    if not candidate.exists():
+        raise NpukitError(f"unknown {what} {str(name_or_path)!r}; {what}s: {', '.join(shipped_names(directory))}"
+                          " (or give a YAML file)")
+    return candidate
