@@ -255,3 +255,18 @@ def calibration_data(model: str | os.PathLike[str] | Graph, graph: Graph, count:
     feeds = [{n: rng.standard_normal(graph.tensors[n].shape).astype(np.float32) for n in graph.inputs}
              for _ in range(count)]
     return feeds, f"{count} seeded standard-normal inputs (seed {seed})"
+
+
+def evaluate_accuracy(model: str | Graph, dataset: str = "mnist", precisions: tuple[str, ...] = ("fp32", "int8"),
+                      sparsities: tuple[float, ...] = (0.0,), data_dir: str | None = None, finetune: bool = True,
+                      seed: int = 0) -> tuple[list[Any], str]:
+    """Held-out accuracy of MODEL per (precision, sparsity) (twin of `npukit eval`).
+
+    Returns (results, note): `AccuracyResult`s (precision, sparsity, accuracy as a fraction, images)
+    and the sentence that states the data split. Pruning fine-tunes with PyTorch (`finetune`).
+    """
+    from npukit.compress.accuracy import BATCH, evaluate_configurations
+
+    graph = load(model, batch=BATCH)
+    return evaluate_configurations(graph, dataset, list(precisions), list(sparsities), data_dir, finetune, seed)
+
