@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 _API = {"analyze", "survey", "models", "load", "run", "export", "arch", "archs", "dataflow", "dataflows", "map_network",
         "compare_dataflows", "quantize",
-        "evaluate_accuracy"}
+        "evaluate_accuracy", "codesign", "prune"}
 
 
 def __getattr__(name: str) -> Any:
@@ -31,5 +31,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'npukit' has no attribute {name!r}")
 
 
-__all__ = ["__version__", "analyze", "arch", "archs", "compare_dataflows", "dataflow", "dataflows",
-           "evaluate_accuracy", "export", "load", "map_network", "models", "quantize", "run", "survey"]
+__all__ = ["__version__", "analyze", "arch", "archs", "codesign", "compare_dataflows", "dataflow", "dataflows",
+           "evaluate_accuracy", "export", "load", "map_network", "models", "prune", "quantize", "run", "survey"]

@@ -270,3 +270,39 @@ def evaluate_accuracy(model: str | Graph, dataset: str = "mnist", precisions: tu
     graph = load(model, batch=BATCH)
     return evaluate_configurations(graph, dataset, list(precisions), list(sparsities), data_dir, finetune, seed)
 
+
+def codesign(model: str | Graph, arch: str | Architecture = "eyeriss", dataset: str = "mnist",
+             precisions: tuple[str, ...] = ("fp32", "int8", "int4"), sparsities: tuple[float, ...] = (0.0, 0.5, 0.75),
+             dataflow: str | Dataflow | None = None, data_dir: str | None = None, finetune: bool = True,
+             max_evaluations: int = 3_000, seed: int = 0) -> tuple[list[Any], str]:
+    """Accuracy beside energy per inference for every (precision, sparsity) (twin of `npukit codesign`).
+
+    Returns (`CodesignPoint`s, the data split's note); `npukit.hw.codesign.pareto` picks the front.
+    """
+    from npukit.compress.accuracy import BATCH
+    from npukit.hw.arch import Architecture, load_arch
+    from npukit.hw.codesign import codesign as sweep
+    from npukit.hw.dataflows import Dataflow, load_dataflow
+
+    spec = arch if isinstance(arch, Architecture) else load_arch(arch)
+    flow = dataflow if dataflow is None or isinstance(dataflow, Dataflow) else load_dataflow(dataflow)
+    return sweep(load(model, batch=BATCH), load(model, batch=1), spec, dataset, list(precisions), list(sparsities),
+                 flow, data_dir, finetune, max_evaluations, seed)
+
+
+def prune(model: str | Graph, sparsity: float = 0.5, method: str = "layer", finetune_on: str | None = None,
+          data_dir: str | None = None, output: str | os.PathLike[str] | None = None, batch: int = 1,
+          seed: int = 0) -> tuple[Graph, list[Any], list[str]]:
+    """Prune MODEL (twin of `npukit prune`): method layer, global, 2:4 or filters; fine-tune on mnist
+    or digits if asked; write ONNX to `output` if given. Returns (graph, per-layer sparsity report,
+    layers left whole by filter pruning)."""
+    from npukit.compress.prune import sparsity_report
+    from npukit.compress.pruning import prune as run_pruning
+
+    graph, kept = run_pruning(load(model, batch), sparsity, method, finetune_on, data_dir, seed)
+    if output is not None:
+        from npukit.frontends.onnx import save
+
+        save(graph, Path(output))
+    return graph, sparsity_report(graph), kept
+

@@ -16,8 +16,10 @@ A layer npukit cannot count at all is listed as not modeled, never costed as zer
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
+from collections.abc import Mapping as Lookup
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from math import ceil
@@ -118,7 +120,14 @@ class NetworkCost:
 
 
 def workload_key(w: Workload) -> tuple[Any, ...]:
-    return tuple(sorted(w.bounds.items())), w.stride, w.dilation
+    return tuple(sorted(w.bounds.items())), w.stride, w.dilation, w.densities
+
+
+def with_densities(w: Workload, given: Lookup[str, float] | None) -> Workload:
+    """`w` with the given densities, each kept above 0 (an all-zero tensor still moves its words)."""
+    if not given:
+        return w
+    return dataclasses.replace(w, densities=tuple((t, min(1.0, max(d, 1e-6))) for t, d in given.items()))
 
 
 def map_layers(workloads: dict[tuple[Any, ...], Workload], arch: Architecture, dataflow: Dataflow | None,
@@ -144,17 +153,21 @@ def map_layers(workloads: dict[tuple[Any, ...], Workload], arch: Architecture, d
 
 def map_network(report: ModelReport, arch: Architecture, dataflow: Dataflow | None = None,
                 objective: Objective = "energy", max_evaluations: int = 10_000, seed: int = 0,
-                workers: int | None = None, progress: Callable[[int, int, str], None] | None = None) -> NetworkCost:
+                workers: int | None = None, progress: Callable[[int, int, str], None] | None = None,
+                densities: Lookup[str, Lookup[str, float]] | None = None) -> NetworkCost:
     """Cost every layer of `report` (from `npukit.analyze`) on `arch`; see the module docstring.
 
     Each distinct CONV/FC loop nest is searched once (`max_evaluations` mappings at most, seeded by
     `seed`), in `workers` processes (default: the CPU count, at most 4); `progress(done, total,
-    layer)` is called as each finishes.
+    layer)` is called as each finishes. `densities`: per layer, the fraction of nonzero Weights,
+    Inputs or Outputs (e.g. measured after pruning and ReLU), for zero gating or skipping and
+    run-length-coded DRAM (`npukit.hw.sparsity`).
     """
     import time
 
     start = time.perf_counter()
-    nests = {x.name: Workload.from_loopnest(x.loopnest, x.name) for x in report.layers if x.loopnest}
+    nests = {x.name: with_densities(Workload.from_loopnest(x.loopnest, x.name), (densities or {}).get(x.name))
+             for x in report.layers if x.loopnest}
     distinct: dict[tuple[Any, ...], Workload] = {}
     for w in nests.values():
         distinct.setdefault(workload_key(w), w)
