@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from npukit.atomic import atomic_path
 from npukit.hw.codesign import CodesignPoint, pareto
+from npukit.report.plots import pyplot, save_figure
 from npukit.report.tables import Column, Table
 
 
@@ -25,11 +25,7 @@ def codesign_table(points: list[CodesignPoint], title: str, note: str) -> Table:
 
 def codesign_plot(points: list[CodesignPoint], path: str | Path, title: str) -> None:
     """Accuracy against energy per inference, one point per configuration, the Pareto front joined."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     for p in points:
         ax.scatter(p.energy_per_inference_pj / 1e6, p.accuracy * 100, color="tab:blue")
@@ -43,8 +39,4 @@ def codesign_plot(points: list[CodesignPoint], path: str | Path, title: str) -> 
     ax.set_title(title)
     ax.legend(loc="lower right")
     fig.tight_layout()
-    try:
-        with atomic_path(path, "the plot") as tmp:
-            fig.savefig(tmp, dpi=120, format=Path(path).suffix.lstrip(".") or "png")
-    finally:
-        plt.close(fig)
+    save_figure(fig, path)

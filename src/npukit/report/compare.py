@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from npukit.atomic import atomic_path
 from npukit.hw.compare import CATEGORIES, DataflowResult
+from npukit.report.plots import pyplot, save_figure
 from npukit.report.tables import Column, Table
 
 KINDS = (("CONV", "conv"), ("FC", "fc"))
@@ -49,11 +49,7 @@ def compare_table(results: list[DataflowResult], model: str, batch: int) -> Tabl
 
 def compare_plot(results: list[DataflowResult], path: str | Path, title: str) -> None:
     """Stacked bars of energy per MAC by level, CONV and FC side by side; written atomically (PNG/SVG/PDF)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=False)
     names = [r.name for r in results]
     for ax, (kind, _) in zip(axes, KINDS, strict=True):
@@ -68,8 +64,4 @@ def compare_plot(results: list[DataflowResult], path: str | Path, title: str) ->
     axes[0].legend(loc="upper left", fontsize="small")
     fig.suptitle(title)
     fig.tight_layout()
-    try:
-        with atomic_path(path, "the plot") as tmp:
-            fig.savefig(tmp, dpi=120, format=Path(path).suffix.lstrip(".") or "png")
-    finally:
-        plt.close(fig)
+    save_figure(fig, path)
