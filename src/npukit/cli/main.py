@@ -43,6 +43,14 @@ def cli() -> None:
       npukit analyze resnet50         weights, MACs and data per layer
       npukit survey                   the survey's table beside npukit's exact counts
       npukit arch list                the accelerator presets (Eyeriss, TPU v1, NVDLA, ...)
+      npukit map resnet50 --arch eyeriss --dataflow row-stationary
+                                      every layer mapped: energy, cycles, utilization
+      npukit compare-dataflows alexnet
+                                      Eyeriss's dataflow comparison at equal area
+      npukit quantize resnet18 -o q.onnx
+                                      an integer model, bit-exact with ONNX Runtime
+      npukit codesign digits-cnn --dataset digits
+                                      accuracy beside energy per inference
     """
 
 
