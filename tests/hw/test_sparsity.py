@@ -51,3 +51,18 @@ def test_run_length_coding_by_hand() -> None:
 def test_bad_density_is_one_line() -> None:
     with pytest.raises(NpukitError, match=r"density of Inputs must be in \(0, 1\]"):
         Workload({"M": 2}, densities=(("Inputs", 0.0),))
+
+
+def test_narrow_weights_by_hand() -> None:
+    # 4-bit weights in 16-bit words: the 4 weights (M×C) read once from DRAM take 16 bits = one word
+    # access instead of four (200 pJ, not 800). The buffer holds 4 weights, 4 inputs (C×E) and 4
+    # outputs (M×E): 1 + 4 + 4 = 9 words with narrow weights, 12 with 16-bit ones.
+    narrow = Workload({"M": 2, "C": 2, "E": 2}, bits=(("Weights", 4),))
+    ev = evaluate(narrow, arch("none"), MAPPING)
+    assert ev.levels["DRAM"]["Weights"].energy_pj == 200
+    assert evaluate(layer(), arch("none"), MAPPING).levels["DRAM"]["Weights"].energy_pj == 4 * 200
+    tight = Architecture.model_validate({"name": "tight", "energy_table": "survey", "levels": [
+        {"name": "DRAM", "kind": "dram"}, {"name": "Buf", "size_words": 9}], "compute": {}})
+    assert evaluate(narrow, tight, MAPPING).levels["Buf"]["Weights"].capacity == 4  # fits: 9 words
+    with pytest.raises(NpukitError, match="level Buf: tiles need 12 words"):
+        evaluate(layer(), tight, MAPPING)

@@ -286,7 +286,9 @@ def finish(workload: Workload, arch: Architecture, batch: MappingBatch, out: dic
                 slowdown = np.minimum(slowdown, limit / np.maximum(words / compute_cycles, 1e-300))
         level_cycles[:, i] = np.ceil(compute_cycles / slowdown).astype(np.int64)
         clusters = np.minimum(instances[:, i], lv.instances // lv.cluster_size)[:, None]
-        blocks = [-(-out[k][:, i] // lv.block_size) for k in ("reads", "fills", "updates")]
+        value_bits = np.array([workload.value_bits(t, lv.word_bits) for t in TENSORS])[None, :]
+        block_bits = lv.block_size * lv.word_bits  # a narrower value packs more per block
+        blocks = [-(-out[k][:, i] * value_bits // block_bits) for k in ("reads", "fills", "updates")]
         energy[:, i] = clusters * sum(b * e for b, e in zip(blocks, arch.energies_pj[i], strict=True))
         if lv.compression == "rlc":
             energy[:, i] *= compression_scale(workload, lv.word_bits)[None, :]
@@ -328,6 +330,7 @@ def validity(workload: Workload, arch: Architecture, batch: MappingBatch, out: d
         allowed = np.array([tn in lv.keeps for tn in TENSORS])
         ok &= ~np.any(batch.keep[:, i] & ~allowed, axis=1)
         if lv.size_words is not None:
-            ok &= out["capacity"][:, i].sum(axis=1) <= lv.size_words
+            value_bits = np.array([workload.value_bits(t, lv.word_bits) for t in TENSORS])
+            ok &= (out["capacity"][:, i] * value_bits).sum(axis=1) <= lv.size_words * lv.word_bits
     return ok
 

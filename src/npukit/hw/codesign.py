@@ -2,8 +2,9 @@
 
 For each (precision, weight sparsity): the network is pruned (magnitude per layer, fine-tuned on
 the training split) and quantized as `npukit.compress.accuracy` does, and its held-out accuracy
-measured; then it is mapped onto the architecture with every word `bits` wide (the activation
-width of the precision; fp32 keeps the architecture's), each layer's Weights density taken from
+measured; then it is mapped onto the architecture with every word as wide as the precision's
+activations and the weights as wide as its weights (fp32 keeps the architecture's words), each
+layer's Weights density taken from
 its pruned weights and its Inputs density measured on held-out images (zeros after ReLU), so
 that zero gating or skipping and run-length-coded DRAM traffic (`npukit.hw.sparsity`) count.
 """
@@ -82,6 +83,8 @@ def codesign(graph: Graph, one: Graph, arch: Architecture, dataset: str, precisi
             bits = PRECISIONS[p]
             spec = arch.with_word_bits(bits[1]) if bits else arch
             report = analyze(single, bits=spec.levels[0].word_bits)
-            cost = map_network(report, spec, dataflow, "energy", max_evaluations, seed, 1, densities=dense)
+            widths = {"Weights": bits[0]} if bits else None  # weights may be narrower than the words
+            cost = map_network(report, spec, dataflow, "energy", max_evaluations, seed, 1, densities=dense,
+                               tensor_bits=widths)
             points.append(CodesignPoint(p, s, accuracy(at_precision(base, p, train), held_out), cost))
     return points, note

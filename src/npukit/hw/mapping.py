@@ -105,9 +105,11 @@ class Mapping:
                 continue
             extents = self.extents(i)
             need = {t: workload.tile_size(t, extents) for t in TENSORS if t in self.keeps(arch, i)}
-            if sum(need.values()) > capacity:
+            bits = sum(n * workload.value_bits(t, arch.levels[i].word_bits) for t, n in need.items())
+            if bits > capacity * arch.levels[i].word_bits:
                 parts = ", ".join(f"{t} {n:,}" for t, n in need.items())
-                raise NpukitError(f"{src}: level {lm.level}: tiles need {sum(need.values()):,} words ({parts}), "
+                words = -(-bits // arch.levels[i].word_bits)
+                raise NpukitError(f"{src}: level {lm.level}: tiles need {words:,} words ({parts}), "
                                   f"but it holds {capacity:,}")
         return self
 

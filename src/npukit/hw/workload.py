@@ -30,12 +30,17 @@ class Workload:
     dilation: tuple[int, int] = (1, 1)
     name: str = "layer"
     densities: tuple[tuple[str, float], ...] = ()  # (tensor, fraction nonzero); absent = 1 (dense)
+    bits: tuple[tuple[str, int], ...] = ()  # (tensor, bits per value); absent = each level's word bits
 
     def __post_init__(self) -> None:
         for tensor, d in self.densities:
             if tensor not in TENSORS or not 0.0 < d <= 1.0:
                 raise NpukitError(f"workload {self.name}: density of {tensor} must be in (0, 1] for one of "
                                   f"{', '.join(TENSORS)}, not {d}")
+        for tensor, b in self.bits:
+            if tensor not in TENSORS or not 1 <= b <= 64:
+                raise NpukitError(f"workload {self.name}: bits of {tensor} must be 1 to 64 for one of "
+                                  f"{', '.join(TENSORS)}, not {b}")
         unknown = set(self.bounds) - set(DIMS)
         if unknown:
             raise NpukitError(f"workload {self.name}: unknown dimension(s) {sorted(unknown)}; dimensions are {DIMS}")
@@ -83,6 +88,10 @@ class Workload:
     def density(self, tensor: str) -> float:
         """Fraction of nonzero values of `tensor` (1.0 unless given)."""
         return dict(self.densities).get(tensor, 1.0)
+
+    def value_bits(self, tensor: str, word_bits: int) -> int:
+        """Bits of one value of `tensor` (a level's `word_bits` unless the workload says otherwise)."""
+        return dict(self.bits).get(tensor, word_bits)
 
     def describe(self) -> str:
         b = self.bounds
