@@ -41,9 +41,9 @@ def run_npukit(network: str, example: str, evaluations: int) -> dict[str, float]
             "evaluated": cost.totals()["evaluated"]}
 
 
-def zigzag_network(network: str) -> str:
-    """ZigZag's bundled model where it has one (resnet18); else npukit's zoo model exported to ONNX."""
-    return network if network == "resnet18" else str(zoo_onnx(network, Path(tempfile.mkdtemp(prefix="zoo-onnx-"))))
+def zigzag_network(network: str, folder: Path) -> str:
+    """ZigZag's bundled model where it has one (resnet18); else npukit's zoo model exported to ONNX in `folder`."""
+    return network if network == "resnet18" else str(zoo_onnx(network, folder))
 
 
 def main() -> int:
@@ -59,7 +59,8 @@ def main() -> int:
             continue
         ours = run_npukit(network, example, args.evaluations)
         try:
-            theirs = run_zigzag(zigzag_network(network), example, args.zigzag_python)
+            with tempfile.TemporaryDirectory(prefix="zoo-onnx-") as tmp:
+                theirs = run_zigzag(zigzag_network(network, Path(tmp)), example, args.zigzag_python)
         except ZigzagUnavailable as e:
             print(f"ZigZag not run: {e} (install: {INSTALL})")
             theirs = None

@@ -23,8 +23,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from npukit.hw.arch import Architecture
-from npukit.hw.batch import evaluate_batch
-from npukit.hw.mapspace import random_mappings, select
+from npukit.hw.batch import batch_slice, evaluate_batch
+from npukit.hw.mapspace import random_mappings
 from npukit.hw.model import evaluate
 from npukit.hw.timeloop import load_design
 from npukit.hw.timeloop_stats import read_stats
@@ -55,7 +55,7 @@ def single(runs: int) -> float:
 
 def batch(count: int) -> tuple[float, int]:
     mappings = random_mappings(LAYER, FOUR_LEVEL, count, seed=1)
-    ev = evaluate_batch(LAYER, FOUR_LEVEL, select(mappings, np.arange(count) < 2048))  # warm-up + cross-check
+    ev = evaluate_batch(LAYER, FOUR_LEVEL, batch_slice(mappings, slice(0, 2048)))  # warm-up + cross-check
     for b in np.flatnonzero(ev.valid)[:20]:
         one = evaluate(LAYER, FOUR_LEVEL, mappings.mapping(int(b), FOUR_LEVEL))
         assert one.cycles == ev.cycles[b] and np.isclose(one.energy_pj, ev.total_energy_pj[b])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -72,22 +74,18 @@ def dataflows_cmd(fmt: str) -> None:
          fmt, [f.model_dump(exclude_defaults=True) for f in flows])
 
 
-def progress_bar(label: str) -> Any:
-    """A rich progress bar on stderr, as a context manager yielding a `(done, total, what)` callback."""
-    from contextlib import contextmanager
-
+@contextmanager
+def progress_bar(label: str) -> Iterator[Any]:
+    """A rich progress bar on stderr (only on a terminal), yielding a `(done, total, what)` callback."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    @contextmanager
-    def bar() -> Any:
-        console = Console(stderr=True)
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      TextColumn("{task.fields[what]}"), console=console, transient=True,
-                      disable=not console.is_terminal) as p:
-            task = p.add_task(label, total=None, what="")
-            yield lambda done, total, what: p.update(task, completed=done, total=total, what=what)
-    return bar()
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.fields[what]}"), console=console, transient=True,
+                  disable=not console.is_terminal) as p:
+        task = p.add_task(label, total=None, what="")
+        yield lambda done, total, what: p.update(task, completed=done, total=total, what=what)
 
 
 OBJECTIVE = click.option("--objective", type=click.Choice(["energy", "latency", "edp"]), default="energy",
@@ -217,4 +215,4 @@ def compare_cmd(model: str, arch_name: str, batch: int, names: str, objective: s
         results = compare_dataflows(model, arch_name, batch, flows, objective, evaluations, seed, progress=bar)
     if plot:
         compare_plot(results, plot, f"{model}, batch {batch}: energy per MAC at equal area")
-    emit(compare_table(results, model, batch), fmt, compare_data(results))
+    emit(compare_table(results, model, batch, arch_name), fmt, compare_data(results))

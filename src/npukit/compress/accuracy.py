@@ -70,10 +70,15 @@ def pruned(graph: Graph, sparsity: float, train: Dataset, finetune: bool, seed: 
     return prune_magnitude(graph, sparsity)
 
 
+def check_precisions(precisions: list[str]) -> None:
+    unknown = [p for p in precisions if p not in PRECISIONS]
+    if unknown:
+        raise NpukitError(f"unknown precision {unknown[0]!r}; precisions: {', '.join(PRECISIONS)}")
+
+
 def at_precision(graph: Graph, precision: str, train: Dataset) -> Graph:
     """`graph` quantized to `precision` (calibrated on training images), or as it is for fp32."""
-    if precision not in PRECISIONS:
-        raise NpukitError(f"unknown precision {precision!r}; precisions: {', '.join(PRECISIONS)}")
+    check_precisions([precision])
     bits = PRECISIONS[precision]
     if bits is None:
         return graph
@@ -86,9 +91,7 @@ def evaluate_configurations(graph: Graph, dataset: str, precisions: list[str], s
                             data_dir: str | None = None, finetune: bool = True, seed: int = 0
                             ) -> tuple[list[AccuracyResult], str]:
     """Accuracy on the held-out split for every (precision, sparsity); also the split's note."""
-    unknown = [p for p in precisions if p not in PRECISIONS]
-    if unknown:
-        raise NpukitError(f"unknown precision {unknown[0]!r}; precisions: {', '.join(PRECISIONS)}")
+    check_precisions(precisions)
     train, held_out, note = dataset_split(dataset, data_dir)
     results = []
     for s in sparsities:

@@ -126,7 +126,8 @@ def evaluate_batch(workload: Workload, arch: Architecture, batch: MappingBatch,
                              else parts[0].mac_energy_pj for f in fields(BatchEvaluation)))
 
 
-def batch_slice(batch: MappingBatch, part: slice) -> MappingBatch:
+def batch_slice(batch: MappingBatch, part: slice | np.ndarray) -> MappingBatch:
+    """The mappings of `batch` at `part` (a slice, indices or a mask)."""
     return MappingBatch(*(getattr(batch, f.name)[part] for f in fields(MappingBatch)))
 
 

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from npukit.analysis import analyze
-from npukit.compress.accuracy import PRECISIONS, accuracy, at_precision, dataset_split, pruned
+from npukit.compress.accuracy import PRECISIONS, accuracy, at_precision, check_precisions, dataset_split, pruned
 from npukit.compress.activations import input_sparsity
 from npukit.compress.prune import sparsity_report, weight_inputs, with_weights
-from npukit.errors import NpukitError
 from npukit.hw.arch import Architecture
 from npukit.hw.dataflows import Dataflow
 from npukit.hw.network import NetworkCost, map_network
@@ -68,9 +67,7 @@ def codesign(graph: Graph, one: Graph, arch: Architecture, dataset: str, precisi
     """Every (precision, sparsity) point: held-out accuracy and cost per inference on `arch`; and the
     data split's note. `graph` is the float network at the batch its accuracy runs at, `one` the same
     network at batch 1 (costed with the pruned weights)."""
-    unknown = [p for p in precisions if p not in PRECISIONS]
-    if unknown:
-        raise NpukitError(f"unknown precision {unknown[0]!r}; precisions: {', '.join(PRECISIONS)}")
+    check_precisions(precisions)
     train, held_out, note = dataset_split(dataset, data_dir)
     batch = graph.tensors[graph.inputs[0]].shape[0]
     images = held_out.images[:max(batch, DENSITY_IMAGES // batch * batch)]

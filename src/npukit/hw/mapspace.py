@@ -1,10 +1,11 @@
 """The mapping space of one layer on one architecture under a dataflow's rules, as arrays.
 
 A point of the space is a *genome*: for every prime factor of every loop bound (after the
-dataflow's fixed factors), the slot it goes to (a level's temporal loop, or its spatial X or Y
-loop), plus one sort key per level and dimension that orders the level's temporal loops. A genome
-decodes into a `MappingBatch` row. Sampling, mutation and exhaustive enumeration all work on
-genomes; `evaluate_batch` flags mappings whose spatial factors or tiles do not fit.
+dataflow's fixed factors), the slot it goes to (slot s = kind · L + level, kind 0 a level's
+temporal loop, 1 its spatial X loop, 2 its spatial Y loop), plus one sort key per level and
+dimension that orders the level's temporal loops. A genome decodes into a `MappingBatch` row.
+Sampling, mutation and exhaustive enumeration all work on genomes; `batch.evaluate_batch` flags
+mappings whose spatial factors or tiles do not fit.
 """
 
 from __future__ import annotations
@@ -17,11 +18,9 @@ import numpy as np
 
 from npukit.errors import NpukitError
 from npukit.hw.arch import Architecture
-from npukit.hw.batch import ND, MappingBatch, evaluate_batch
+from npukit.hw.batch import ND, MappingBatch
 from npukit.hw.dataflows import Rules, unconstrained
 from npukit.hw.workload import DIMS, TENSORS, Workload
-
-KINDS = ("T", "X", "Y")  # slot s = kind · L + level
 
 
 def prime_factors(n: int) -> list[int]:
@@ -209,29 +208,3 @@ def random_mappings(workload: Workload, arch: Architecture, count: int, seed: in
     """`count` random mappings (valid or not) of the unconstrained space."""
     space = MapSpace(workload, arch)
     return space.decode(space.sample(count, np.random.default_rng(seed)))
-
-
-def valid_random_mappings(workload: Workload, arch: Architecture, count: int, seed: int = 0,
-                          max_rounds: int = 50) -> MappingBatch:
-    """At least `count` random mappings that fit the fan-outs and buffers (fewer if the space is tiny)."""
-    kept: list[MappingBatch] = []
-    have = 0
-    for r in range(max_rounds):
-        batch = random_mappings(workload, arch, max(count, 1024), seed + r)
-        ok = evaluate_batch(workload, arch, batch).valid
-        kept.append(select(batch, ok))
-        have += int(ok.sum())
-        if have >= count:
-            break
-    merged = concatenate(kept)
-    return select(merged, np.arange(len(merged)) < count)
-
-
-def select(batch: MappingBatch, mask: np.ndarray) -> MappingBatch:
-    return MappingBatch(batch.temporal[mask], batch.order[mask], batch.spatial_x[mask], batch.spatial_y[mask],
-                        batch.keep[mask])
-
-
-def concatenate(batches: list[MappingBatch]) -> MappingBatch:
-    return MappingBatch(*(np.concatenate([getattr(b, k) for b in batches])
-                          for k in ("temporal", "order", "spatial_x", "spatial_y", "keep")))

@@ -23,7 +23,7 @@ def compare_data(results: list[DataflowResult]) -> dict[str, Any]:
     return {"dataflows": out}
 
 
-def compare_table(results: list[DataflowResult], model: str, batch: int) -> Table:
+def compare_table(results: list[DataflowResult], model: str, batch: int, arch: str) -> Table:
     """One row per dataflow and layer kind: energy per MAC, split by level, and the ratio to the best."""
     columns = [Column("dataflow", "dataflow"), Column("kind", "layers"), Column("energy_per_mac", "pJ/MAC", True),
                *(Column(c, c, True) for c in CATEGORIES), Column("vs_best", "× best", True),
@@ -40,11 +40,10 @@ def compare_table(results: list[DataflowResult], model: str, batch: int) -> Tabl
                          **d["by_level"], "vs_best": d["energy_per_mac"] / best if best else None,
                          "storage": ", ".join(f"{lv.name} {lv.size_words:,}" for lv in r.arch.levels
                                               if lv.size_words)})
-    base = results[0].arch.name.rsplit("-", 2)[0] if results else ""
     notes = [f"{model}, batch {batch}: energy per MAC in units of the architecture's energy table (the survey's "
              "normalized costs: 1 = one MAC), each dataflow at equal storage area and PE count (ISCA 2016 framework; "
              "see docs/mapper.md). array = words over the PE array's fan-out."]
-    return Table(f"dataflows compared on {base or 'the architecture'}", columns, rows, notes=notes)
+    return Table(f"dataflows compared on {arch}", columns, rows, notes=notes)
 
 
 def compare_plot(results: list[DataflowResult], path: str | Path, title: str) -> None:
