@@ -81,12 +81,16 @@ def test_map_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
 def test_row_stationary_wins_on_alexnet_conv(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     plot = tmp_path / "dataflows.png"
     code, out, _ = run(capsys, "compare-dataflows", "alexnet", "--arch", "eyeriss-256", "--batch", "16",
-                       "--evaluations", "6000", "--plot", str(plot), "--json")
+                       "--evaluations", "30000", "--plot", str(plot), "--json")
     assert code == 0 and plot.stat().st_size > 10_000
     flows = json.loads(out)["dataflows"]
     assert set(flows) == {"weight-stationary", "output-stationary", "no-local-reuse", "row-stationary"}
     conv = {name: f["conv"]["energy_per_mac"] for name, f in flows.items()}
     assert min(conv, key=conv.get) == "row-stationary"
+    # Published (ISCA 2016, the survey): RS is 1.4× to 2.5× more energy-efficient than each of the
+    # others on AlexNet's CONV layers; compared at the published precision, one decimal.
+    margins = {name: round(e / conv["row-stationary"], 1) for name, e in conv.items() if name != "row-stationary"}
+    assert all(1.4 <= m <= 2.5 for m in margins.values()), margins
     for name, f in flows.items():
         parts = f["conv"]["by_level"]
         assert set(parts) == {"ALU", "RF", "array", "buffer", "DRAM"}

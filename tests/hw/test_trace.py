@@ -101,6 +101,27 @@ def test_weight_stationary_multicasts_inputs():
     assert counts(r, "DRAM", "Outputs") == (0, 0, 12, 1)
 
 
+def test_operands_through_rf_cost_one_read_per_use():
+    # The ISCA 2016 accounting: the Buf (the innermost level, "RF") keeps only Weights, yet each of
+    # the 24 MACs reads its input there too, once: Inputs reads 24 (4 Bufs × 6 cycles), no fills;
+    # the DRAM's Inputs reads are unchanged (6, as in the test above: the MACs' requests still go
+    # up to the DRAM, multicast over the 4 Bufs). Outputs bypass and are not charged at the Buf.
+    w = Workload({"M": 4, "C": 2, "E": 3})
+    arch = arch2(buffer_keeps=("Weights",), buffers=4)
+    arch = arch.model_copy(update={"compute": arch.compute.model_copy(update={"operands_through_rf": True})})
+    mapping = mapping2(LevelMapping("DRAM", temporal=(("E", 3),), spatial_x=(("M", 4),)),
+                       LevelMapping("Buf", temporal=(("C", 2),)))
+    r = simulate(w, arch, mapping)
+    assert counts(r, "Buf", "Inputs") == (24, 0, 0, 4)
+    assert counts(r, "DRAM", "Inputs") == (6, 0, 0, 1)
+    assert "Outputs" not in r.levels["Buf"]
+    plain = evaluate(w, arch2(buffer_keeps=("Weights",), buffers=4), mapping)
+    charged = evaluate(w, arch, mapping)
+    read_pj = arch.energies_pj[1][0]  # (read, fill, update) pJ per word at the Buf
+    assert charged.energy_pj - plain.energy_pj == pytest.approx(24 * read_pj)
+    assert_model_agrees(w, arch, mapping)
+
+
 def test_outputs_reduce_spatially_and_skip_first_reads():
     # C=8: 4 MACs under one Buf along X share an output (spatial reduction), C2 in time at Buf.
     # Loops: DRAM m in [0:2); Buf e in [0:2), c in [0:2), 4 MACs over c: 8 cycles, 32 MACs.
@@ -191,6 +212,14 @@ def assert_model_agrees(workload: Workload, arch: Architecture, mapping: Mapping
 @given(problems())
 def test_model_equals_trace(problem):
     assert_model_agrees(*problem)
+
+
+@settings(PROPERTY, max_examples=300)
+@given(problems())
+def test_model_equals_trace_with_operands_through_rf(problem):
+    workload, arch, mapping = problem
+    compute = arch.compute.model_copy(update={"operands_through_rf": True})
+    assert_model_agrees(workload, arch.model_copy(update={"compute": compute}), mapping)
 
 
 @settings(PROPERTY, max_examples=150)

@@ -71,6 +71,11 @@ class ComputeSpec(Spec):
         "none", description="MACs with a zero operand: run anyway, gated (no energy) or skipped (no energy, no cycle)")
     systolic: bool = Field(False, description="A systolic array (mesh_y rows × mesh_x columns): under a "
                            "systolic dataflow, cycles include each fold's fill and drain, as SCALE-Sim counts")
+    operands_through_rf: bool = Field(
+        False, description="Every MAC reads its weight and its input from the innermost storage level (the "
+        "PE's RF), one read each, even when that level keeps no tile of them: the accounting of the ISCA 2016 "
+        "Eyeriss framework (its abcd·EC(RF) term). Off (Timeloop's): an operand that bypasses a level costs "
+        "nothing there")
 
     @property
     def instances(self) -> int:

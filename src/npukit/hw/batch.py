@@ -154,6 +154,8 @@ def evaluate_chunk(workload: Workload, arch: Architecture, batch: MappingBatch, 
                              convention == "exact")
         for k, v in stats.items():
             out[k][:, :, j] = np.where(batch.keep[:, :, j], v, 0)
+        if arch.compute.operands_through_rf and tensor not in READ_WRITE:  # one RF read per use, kept or not
+            out["reads"][:, -1, j] = stats["reads"][:, -1]
     return finish(workload, arch, batch, out, instances, compute_cycles, factor, fan, extents)
 
 

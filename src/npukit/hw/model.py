@@ -122,7 +122,7 @@ def evaluate(workload: Workload, arch: Architecture, mapping: Mapping, conventio
         levels[lv.name] = {t: TensorStats(int(b.reads[0, i, j]), int(b.fills[0, i, j]), int(b.updates[0, i, j]),
                                           int(b.instances[0, i]), int(b.capacity[0, i, j]),
                                           int(b.partition[0, i, j]), float(b.energy_pj[0, i, j]))
-                           for j, t in enumerate(TENSORS) if t in keeps}
+                           for j, t in enumerate(TENSORS) if t in keeps or b.reads[0, i, j]}  # or staged
         cycles_i = int(b.level_cycles[0, i])
         leak = float(b.leak_pj[0, i])
         summaries[lv.name] = LevelSummary(int(b.instances[0, i]), cycles_i, int(b.compute_cycles[0]) / cycles_i,

@@ -103,6 +103,10 @@ def simulate(workload: Workload, arch: Architecture, mapping: Mapping, max_macs:
         ids = _mac_requests(space, spans)
         sizes = np.ones_like(ids)
         computes, cycles = ids.size, ids.shape[0]
+        rf = len(arch.levels) - 1
+        if arch.compute.operands_through_rf and tensor not in READ_WRITE and tensor not in mapping.keeps(arch, rf):
+            levels[arch.levels[rf].name][tensor] = _table(tensor, _served(ids, sizes, rf), 0, 0, False,
+                                                          prod(spans[:rf]))
         for k in reversed([i for i in range(len(arch.levels)) if tensor in mapping.keeps(arch, i)]):
             accesses = _served(ids, sizes, k)
             fills, held, ids, sizes = _walk(space, k, spans, tensor in READ_WRITE)

@@ -43,6 +43,9 @@ def compare_table(results: list[DataflowResult], model: str, batch: int, arch: s
     notes = [f"{model}, batch {batch}: energy per MAC in units of the architecture's energy table (the survey's "
              "normalized costs: 1 = one MAC), each dataflow at equal storage area and PE count (ISCA 2016 framework; "
              "see docs/mapper.md). array = words over the PE array's fan-out."]
+    if any(r.arch.compute.operands_through_rf for r in results):
+        notes.append("RF includes one read per MAC of its weight and its input wherever the dataflow keeps them "
+                     "(the paper's accounting, abcd·EC(RF); no local reuse has no RF to read).")
     return Table(f"dataflows compared on {arch}", columns, rows, notes=notes)
 
 

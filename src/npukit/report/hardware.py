@@ -98,7 +98,8 @@ def arch_table(arch: Architecture, source: str = "") -> Table:
     notes = [
         f"MAC array: {c.mesh_x}×{c.mesh_y} = {c.instances:,} {c.word_bits}-bit MACs, {arch.mac_pj:.4g} pJ per MAC "
         f"(in the read pJ column); peak {number(c.instances * arch.clock_hz / 1e9)} GMAC/s at "
-        f"{arch.clock_hz / 1e6:g} MHz.",
+        f"{arch.clock_hz / 1e6:g} MHz" + (f"; every MAC reads its weight and input from {arch.names[-1]}, kept "
+                                          "there or not (operands_through_rf)." if c.operands_through_rf else "."),
         f"Total area {total_mm2:.4g} mm² ({arch.storage_bytes():,} bytes on chip). Area: all instances of a "
         "level; DRAM is off chip.",
         f"Sizes are per instance; bandwidths in words per cycle per instance (— = unlimited); energies per "
