@@ -152,13 +152,18 @@ def export(model: str | Graph, path: str | os.PathLike[str], batch: int = 1, ops
 
 
 def run(
-    model: str | Graph, inputs: Mapping[str, np.ndarray], batch: int = 1, input_shapes: Shapes | None = None
+    model: str | Graph, inputs: Mapping[str, np.ndarray], batch: int = 1, input_shapes: Shapes | None = None,
+    fuse_qdq: bool = False,
 ) -> dict[str, np.ndarray]:
-    """Run a zoo model, ONNX file or Graph on `inputs` in npukit's float32 reference runtime
-    (twin of `npukit run`); returns the graph outputs by name."""
+    """Run a zoo model, ONNX file or Graph on `inputs` in npukit's reference runtime (twin of
+    `npukit run`; `fuse_qdq`: QDQ groups as integer ops); returns the graph outputs by name."""
     from npukit.runtime import run as execute
 
     graph = load(model, batch, input_shapes)
+    if fuse_qdq:
+        from npukit.compress import fuse_qdq as fuse
+
+        graph = fuse(graph)
     return execute(graph, inputs)
 
 

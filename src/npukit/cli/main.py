@@ -174,6 +174,8 @@ def export(model: str, output: str, batch: int, opset: int) -> None:
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write all outputs to this .npz file.")
 @click.option("--batch", type=click.IntRange(1), default=1, show_default=True, help="Batch size N (zoo models).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for random inputs.")
+@click.option("--fuse-qdq", is_flag=True, help="Run each DequantizeLinear → op → QuantizeLinear group of a QDQ "
+              "model as one integer op (as an NPU, and ONNX Runtime's QDQ fusion, do), not in float.")
 @INPUT_SHAPE
 @output_options
 def run_model(
@@ -182,10 +184,12 @@ def run_model(
     output: str | None,
     batch: int,
     seed: int,
+    fuse_qdq: bool,
     input_shape: tuple[str, ...],
     fmt: str,
 ) -> None:
-    """Run MODEL (zoo name or ONNX file) in npukit's float32 NumPy reference runtime.
+    """Run MODEL (zoo name or ONNX file) in npukit's NumPy reference runtime (float32, and
+    integer ops bit-exact with ONNX Runtime for quantized models).
 
     Prints each output's shape and statistics (and the top classes of a classifier);
     --output saves the outputs as .npz.
@@ -194,6 +198,7 @@ def run_model(
     Examples:
       npukit run resnet50 --input image.npy --output logits.npz
       npukit run model.onnx --input input=x.npy --json
+      npukit run model-qdq.onnx --fuse-qdq     # a QDQ model as integer ops
     """
     import time
 
@@ -204,7 +209,7 @@ def run_model(
     feeds = api.read_inputs(graph, list(inputs)) if inputs else api.random_inputs(graph, seed)
     start = time.perf_counter()
     try:
-        results = api.run(graph, feeds)
+        results = api.run(graph, feeds, fuse_qdq=fuse_qdq)
     except NpukitError as e:  # name the file the user gave, not only the graph inside it
         raise NpukitError(f"{model}: {str(e).removeprefix(f'{graph.name}: ')}") from None
     seconds = time.perf_counter() - start

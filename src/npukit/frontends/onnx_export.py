@@ -134,6 +134,8 @@ def node_proto(graph: Graph, node: Node, opset: int, extra: dict[str, onnx.Tenso
         if op in REWRITES:
             inputs, attrs = REWRITES[op](Rewrite(graph, node, opset, extra), inputs, attrs)
         attrs = fit_attributes(node, op, opset, attrs)
+    else:  # another domain's op (e.g. com.microsoft): its attributes as imported, types inferred
+        attrs = {k: (v, None) for k, v in attrs.items()}
     while inputs and not inputs[-1]:
         inputs.pop()  # absent trailing optional inputs
     proto = helper.make_node(op, inputs, list(node.outputs), name=node.name, domain=domain)

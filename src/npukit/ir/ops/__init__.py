@@ -7,12 +7,13 @@ from collections.abc import Mapping
 from npukit.errors import NpukitError
 from npukit.ir.cost import Cost
 from npukit.ir.graph import Node
-from npukit.ir.ops import conv, elementwise, gemm, norm, pool, quant, shape
+from npukit.ir.ops import conv, elementwise, gemm, norm, pool, qlinear_binary, qlinear_lookup, quant, shape
 from npukit.ir.ops.base import DataDependentShape, OpDef
 from npukit.ir.tensor import Tensor
 
 REGISTRY: dict[str, OpDef] = {
-    cls.op_type: cls() for module in (conv, gemm, pool, norm, elementwise, shape, quant) for cls in module.OPS
+    cls.op_type: cls() for module in (conv, gemm, pool, norm, elementwise, shape, quant, qlinear_binary, qlinear_lookup)
+    for cls in module.OPS
 }
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from npukit.runtime.kernels import conv, elementwise, gemm, norm, pool, quant, shape
+from npukit.runtime.kernels import conv, elementwise, gemm, norm, pool, qlinear_binary, qlinear_lookup, quant, shape
 
 KERNELS: dict[str, Callable[..., object]] = {
-    op: fn for module in (conv, gemm, pool, norm, elementwise, shape, quant) for op, fn in module.KERNELS.items()
+    op: fn for module in (conv, gemm, pool, norm, elementwise, shape, quant, qlinear_binary, qlinear_lookup)
+    for op, fn in module.KERNELS.items()
 }

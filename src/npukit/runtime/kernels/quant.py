@@ -53,6 +53,23 @@ def dequantize_linear(x: np.ndarray, x_scale: np.ndarray, x_zero_point: np.ndarr
     return (x.astype(np.int64) - zero).astype(scale.dtype) * scale
 
 
+def fused_multiply_add(a: np.ndarray, b: np.ndarray | np.float32, c: np.ndarray | np.float32) -> np.ndarray:
+    """a·b + c of float32 values, rounded once to float32 as an FMA instruction rounds it.
+
+    The product is exact in float64; the sum is rounded to float64 "to odd" (when inexact, the last bit
+    is forced to 1) so that the final rounding to float32 is the only one that counts.
+    """
+    product = np.asarray(a, np.float64) * np.asarray(b, np.float64)
+    addend = np.asarray(c, np.float64)
+    total = product + addend
+    # the sum's rounding error, exactly (Knuth's TwoSum)
+    virtual = total - product
+    error = (product - (total - virtual)) + (addend - virtual)
+    inexact_even = (error != 0) & ((total.view(np.int64) & 1) == 0)
+    odd = np.nextafter(total, np.where(error > 0, np.inf, -np.inf))
+    return np.where(inexact_even, odd, total).astype(np.float32)
+
+
 def centered(v: np.ndarray, zero_point: np.ndarray | None, axis: int = 0) -> np.ndarray:
     v = v.astype(np.int64)
     return v if zero_point is None else v - per_axis(zero_point, v.ndim, axis).astype(np.int64)
