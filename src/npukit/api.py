@@ -105,12 +105,14 @@ def dataflows() -> list[str]:
 def map_network(model: str | Graph, arch: str | Architecture = "eyeriss", dataflow: str | Dataflow | None = None,
                 objective: str = "energy", batch: int = 1, bits: int | None = None,
                 max_evaluations: int = 10_000, seed: int = 0, workers: int | None = None,
-                input_shapes: Shapes | None = None, progress: Any = None) -> NetworkCost:
+                input_shapes: Shapes | None = None, progress: Any = None,
+                psum_bits: int | None = None) -> NetworkCost:
     """Map every layer of MODEL onto ARCH and cost the whole network (twin of `npukit map`).
 
     `dataflow`: a name, a YAML file, a `Dataflow`, or None (any mapping). `bits`: word width for
-    every level and the MACs (sizes keep their bytes); None keeps the architecture's. `objective`:
-    energy, latency or edp. Returns a `NetworkCost` (per-layer costs, totals, `as_dict()`).
+    every level and the MACs (sizes keep their bytes); None keeps the architecture's. `psum_bits`:
+    bits of a partial sum until its final write (32 for int32 accumulators); None: as the outputs.
+    `objective`: energy, latency or edp. Returns a `NetworkCost` (per-layer costs, totals, `as_dict()`).
     """
     from npukit.hw.arch import Architecture, load_arch
     from npukit.hw.dataflows import Dataflow, load_dataflow
@@ -121,7 +123,8 @@ def map_network(model: str | Graph, arch: str | Architecture = "eyeriss", datafl
         spec = spec.with_word_bits(bits)
     flow = dataflow if dataflow is None or isinstance(dataflow, Dataflow) else load_dataflow(dataflow)
     report = analyze(model, bits=bits or spec.levels[0].word_bits, batch=batch, input_shapes=input_shapes)
-    return cost(report, spec, flow, objective, max_evaluations, seed, workers, progress)  # type: ignore[arg-type]
+    return cost(report, spec, flow, objective, max_evaluations, seed, workers, progress,  # type: ignore[arg-type]
+                psum_bits=psum_bits)
 
 
 def compare_dataflows(model: str | Graph, arch: str | Architecture = "eyeriss-256", batch: int = 16,

@@ -130,3 +130,14 @@ def test_systolic_layer_cycles_equal_scalesim(flow: str) -> None:
                               max_evaluations=500, bits=16)
     got = {x.name: x.cycles for x in cost.layers if x.kind == "CONV"}
     assert got == expected and len(got) == 5
+
+
+def test_psum_bits_cost_the_partial_sums_at_accumulator_width(capsys: pytest.CaptureFixture[str]) -> None:
+    # An int8 NPU with int32 accumulators: partial sums move 4 words instead of 1, so the network
+    # costs more (the hand count is tests/hw/test_sparsity.py's); the CLI and the API agree.
+    narrow, wide = (npukit.map_network("lenet5", "eyeriss", bits=8, psum_bits=p, max_evaluations=500, workers=1)
+                    for p in (None, 32))
+    assert wide.energy_pj > narrow.energy_pj
+    code, out, _ = run(capsys, "map", "lenet5", "--arch", "eyeriss", "--bits", "8", "--psum-bits", "32",
+                       "--evaluations", "500", "--json")
+    assert code == 0 and json.loads(out)["totals"]["energy_pj"] == pytest.approx(wide.energy_pj)

@@ -66,3 +66,25 @@ def test_narrow_weights_by_hand() -> None:
     assert evaluate(narrow, tight, MAPPING).levels["Buf"]["Weights"].capacity == 4  # fits: 9 words
     with pytest.raises(NpukitError, match="level Buf: tiles need 12 words"):
         evaluate(layer(), tight, MAPPING)
+
+
+def test_partial_sums_at_accumulator_width_by_hand() -> None:
+    # DRAM loops C (outer) and M: the Buf's 2 outputs [m, e0..1] leave as partial sums after the
+    # first C and come back: DRAM reads 4, updates 8 (4 spilled psums, then the 4 finished
+    # outputs). With 32-bit psums beside 16-bit words and outputs: reads 4 × 2 words, updates
+    # 4 × 2 + 4 × 1 → 20 word accesses at 200 pJ (12 at 16 bits); every Outputs access at the Buf
+    # is two words, and the Buf holds 1 weight + 2 inputs + 2 outputs = 5 words (7 with psums).
+    mapping = Mapping((LevelMapping("DRAM", temporal=(("C", 2), ("M", 2))), LevelMapping("Buf", temporal=(("E", 2),))))
+    plain = evaluate(layer(), arch("none"), mapping)
+    wide = evaluate(Workload({"M": 2, "C": 2, "E": 2}, psum_bits=32), arch("none"), mapping)
+    out = wide.levels["DRAM"]["Outputs"]
+    assert (out.reads, out.updates, out.partition) == (4, 8, 4)
+    assert plain.levels["DRAM"]["Outputs"].energy_pj == 12 * 200
+    assert out.energy_pj == 20 * 200
+    assert wide.levels["Buf"]["Outputs"].energy_pj == 2 * plain.levels["Buf"]["Outputs"].energy_pj
+    assert wide.levels["DRAM"]["Weights"].energy_pj == plain.levels["DRAM"]["Weights"].energy_pj
+    tight = Architecture.model_validate({"name": "tight", "energy_table": "survey", "levels": [
+        {"name": "DRAM", "kind": "dram"}, {"name": "Buf", "size_words": 6}], "compute": {}})
+    assert evaluate(layer(), tight, mapping).levels["Buf"]["Outputs"].capacity == 2
+    with pytest.raises(NpukitError, match="level Buf: tiles need 7 words"):
+        evaluate(Workload({"M": 2, "C": 2, "E": 2}, psum_bits=32), tight, mapping)

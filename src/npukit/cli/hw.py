@@ -101,13 +101,16 @@ EVALUATIONS = click.option("--evaluations", type=click.IntRange(100), default=10
 @OBJECTIVE
 @click.option("--batch", type=click.IntRange(1), default=1, show_default=True, help="Batch size N.")
 @click.option("--bits", type=click.IntRange(1, 32), default=None, help="Word bits everywhere (default: the spec's).")
+@click.option("--psum-bits", type=click.IntRange(1, 64), default=None,
+              help="Bits of a partial sum until its final write to DRAM, e.g. 32 for an int8 NPU's int32 "
+              "accumulators (default: as the outputs).")
 @EVALUATIONS
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the mapper's search.")
 @click.option("--save-mappings", type=click.Path(file_okay=False), default=None,
               help="Write each layer's mapping (with its loop bounds) as YAML into this directory.")
 @output_options
 def map_cmd(model: str, arch_name: str, dataflow: str | None, objective: str, batch: int, bits: int | None,
-            evaluations: int, seed: int, save_mappings: str | None, fmt: str) -> None:
+            psum_bits: int | None, evaluations: int, seed: int, save_mappings: str | None, fmt: str) -> None:
     """Map every layer of MODEL onto an accelerator and cost the whole network.
 
     For each CONV and FC layer the mapper searches the mappings the dataflow allows for the
@@ -121,6 +124,7 @@ def map_cmd(model: str, arch_name: str, dataflow: str | None, objective: str, ba
       npukit map resnet50 --arch eyeriss --dataflow row-stationary
       npukit map alexnet --arch eyeriss-256 --batch 16 --objective edp
       npukit map mobilenet-v2 --arch tpu-v1 --dataflow systolic-ws --json
+      npukit map resnet18 --arch eyeriss --bits 8 --psum-bits 32     # an int8 NPU
       npukit map lenet5 --save-mappings maps/   then: npukit evaluate maps/conv1.yaml --arch eyeriss
     """
     from npukit.api import arch, map_network
@@ -129,7 +133,8 @@ def map_cmd(model: str, arch_name: str, dataflow: str | None, objective: str, ba
 
     spec, flow = arch(arch_name), load_flow(dataflow) if dataflow else None  # bad names fail before any work
     with progress_bar("mapping layers") as bar:
-        cost = map_network(model, spec, flow, objective, batch, bits, evaluations, seed, progress=bar)
+        cost = map_network(model, spec, flow, objective, batch, bits, evaluations, seed, progress=bar,
+                           psum_bits=psum_bits)
     if save_mappings:
         write_mappings(cost, save_mappings)
     data = cost.as_dict()

@@ -28,6 +28,7 @@ from npukit.hw.sparsity import compression_scale, nonzero_mac_fraction
 from npukit.hw.workload import DIMS, READ_WRITE, TENSORS, Workload
 
 DIM_INDEX = {d: k for k, d in enumerate(DIMS)}
+OUT = TENSORS.index("Outputs")
 ND = len(DIMS)
 
 
@@ -289,9 +290,13 @@ def finish(workload: Workload, arch: Architecture, batch: MappingBatch, out: dic
                 slowdown = np.minimum(slowdown, limit / np.maximum(words / compute_cycles, 1e-300))
         level_cycles[:, i] = np.ceil(compute_cycles / slowdown).astype(np.int64)
         clusters = np.minimum(instances[:, i], lv.instances // lv.cluster_size)[:, None]
-        value_bits = np.array([workload.value_bits(t, lv.word_bits) for t in TENSORS])[None, :]
+        value_bits = np.array([workload.stored_bits(t, lv.word_bits) for t in TENSORS])[None, :]
         block_bits = lv.block_size * lv.word_bits  # a narrower value packs more per block
         blocks = [-(-out[k][:, i] * value_bits // block_bits) for k in ("reads", "fills", "updates")]
+        if i == 0 and workload.psum_bits is not None:  # finished outputs leave at the output width
+            final, updates = out["partition"][:, 0, OUT], out["updates"][:, 0, OUT]
+            blocks[2][:, OUT] = (-(-final * workload.value_bits("Outputs", lv.word_bits) // block_bits)
+                                 - (-(updates - final) * workload.psum_bits // block_bits))
         energy[:, i] = clusters * sum(b * e for b, e in zip(blocks, arch.energies_pj[i], strict=True))
         if lv.compression == "rlc":
             energy[:, i] *= compression_scale(workload, lv.word_bits)[None, :]
@@ -299,17 +304,18 @@ def finish(workload: Workload, arch: Architecture, batch: MappingBatch, out: dic
     leak = np.array([lv.leak_pj_per_cycle for lv in arch.levels])[None, :] * cycles[:, None] * instances
     leak = np.where(batch.keep.any(axis=2), leak, 0.0)
     macs = np.prod(fan.reshape(len(fan), -1), axis=1)
-    network = network_words(workload, batch, out, instances) * np.array(arch.network_pj)[None, :]
+    network = network_words(workload, arch, batch, out, instances) * np.array(arch.network_pj)[None, :]
     return BatchEvaluation(out["reads"], out["fills"], out["updates"], out["capacity"], out["partition"], energy,
                            instances, level_cycles, leak, network, compute_cycles, cycles, macs,
                            workload.macs * nonzero * arch.mac_pj, validity(workload, arch, batch, out, factor))
 
 
-def network_words(workload: Workload, batch: MappingBatch, out: dict[str, np.ndarray],
+def network_words(workload: Workload, arch: Architecture, batch: MappingBatch, out: dict[str, np.ndarray],
                   instances: np.ndarray) -> np.ndarray:
     """(B, L) words crossing the fan-out below each level, counted per child reached: the fills of
     the nearest level below that keeps the tensor (over all its instances), and for Outputs also
-    every tile sent back up (fills + first visits); with no such level, one word per MAC."""
+    every tile sent back up (fills + first visits); with no such level, one word per MAC. A value
+    narrower or wider than the level's word counts as that fraction of a word."""
     n_b, n_l = instances.shape
     words = np.zeros((n_b, n_l), np.float64)
     for j, tensor in enumerate(TENSORS):
@@ -318,7 +324,8 @@ def network_words(workload: Workload, batch: MappingBatch, out: dict[str, np.nda
             fills = fills + (out["fills"][:, :, j] + out["partition"][:, :, j]) * instances
         crossing = np.full(n_b, float(workload.macs))  # below the innermost level: the MACs' operands
         for i in range(n_l - 1, -1, -1):
-            words[:, i] += crossing
+            word_bits = arch.levels[i].word_bits
+            words[:, i] += crossing * (workload.stored_bits(tensor, word_bits) / word_bits)
             crossing = np.where(batch.keep[:, i, j], fills[:, i], crossing)
     return words
 
@@ -333,7 +340,7 @@ def validity(workload: Workload, arch: Architecture, batch: MappingBatch, out: d
         allowed = np.array([tn in lv.keeps for tn in TENSORS])
         ok &= ~np.any(batch.keep[:, i] & ~allowed, axis=1)
         if lv.size_words is not None:
-            value_bits = np.array([workload.value_bits(t, lv.word_bits) for t in TENSORS])
+            value_bits = np.array([workload.stored_bits(t, lv.word_bits) for t in TENSORS])
             ok &= (out["capacity"][:, i] * value_bits).sum(axis=1) <= lv.size_words * lv.word_bits
     return ok
 

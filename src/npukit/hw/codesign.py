@@ -3,10 +3,11 @@
 For each (precision, weight sparsity): the network is pruned (magnitude per layer, fine-tuned on
 the training split) and quantized as `npukit.compress.accuracy` does, and its held-out accuracy
 measured; then it is mapped onto the architecture with every word as wide as the precision's
-activations and the weights as wide as its weights (fp32 keeps the architecture's words), each
-layer's Weights density taken from
-its pruned weights and its Inputs density measured on held-out images (zeros after ReLU), so
-that zero gating or skipping and run-length-coded DRAM traffic (`npukit.hw.sparsity`) count.
+activations and the weights as wide as its weights (fp32 keeps the architecture's words), partial
+sums in 32-bit accumulators (the integer runtime's int32) until their final write, each layer's
+Weights density taken from its pruned weights and its Inputs density measured on held-out images
+(zeros after ReLU), so that zero gating or skipping and run-length-coded DRAM traffic
+(`npukit.hw.sparsity`) count.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from npukit.hw.network import NetworkCost, map_network
 from npukit.ir import Graph
 
 DENSITY_IMAGES = 100  # held-out images on which input zeros are counted
+PSUM_BITS = 32  # integer precisions accumulate in int32, as the integer runtime and ONNX do
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,6 @@ def codesign(graph: Graph, one: Graph, arch: Architecture, dataset: str, precisi
             report = analyze(single, bits=spec.levels[0].word_bits)
             widths = {"Weights": bits[0]} if bits else None  # weights may be narrower than the words
             cost = map_network(report, spec, dataflow, "energy", max_evaluations, seed, 1, densities=dense,
-                               tensor_bits=widths)
+                               tensor_bits=widths, psum_bits=PSUM_BITS if bits else None)
             points.append(CodesignPoint(p, s, accuracy(at_precision(base, p, train), held_out), cost))
     return points, note

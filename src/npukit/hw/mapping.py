@@ -105,7 +105,7 @@ class Mapping:
                 continue
             extents = self.extents(i)
             need = {t: workload.tile_size(t, extents) for t in TENSORS if t in self.keeps(arch, i)}
-            bits = sum(n * workload.value_bits(t, arch.levels[i].word_bits) for t, n in need.items())
+            bits = sum(n * workload.stored_bits(t, arch.levels[i].word_bits) for t, n in need.items())
             if bits > capacity * arch.levels[i].word_bits:
                 parts = ", ".join(f"{t} {n:,}" for t, n in need.items())
                 words = -(-bits // arch.levels[i].word_bits)

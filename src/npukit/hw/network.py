@@ -123,10 +123,11 @@ def workload_key(w: Workload) -> tuple[Any, ...]:
     return tuple(sorted(w.bounds.items())), w.stride, w.dilation, w.densities
 
 
-def with_densities(w: Workload, given: Lookup[str, float] | None, bits: Lookup[str, int] | None = None) -> Workload:
+def with_densities(w: Workload, given: Lookup[str, float] | None, bits: Lookup[str, int] | None = None,
+                   psum_bits: int | None = None) -> Workload:
     """`w` with the given densities (each kept above 0: an all-zero tensor still moves its words) and bits."""
     return dataclasses.replace(w, densities=tuple((t, min(1.0, max(d, 1e-6))) for t, d in (given or {}).items()),
-                               bits=tuple((bits or {}).items()))
+                               bits=tuple((bits or {}).items()), psum_bits=psum_bits)
 
 
 def map_layers(workloads: dict[tuple[Any, ...], Workload], arch: Architecture, dataflow: Dataflow | None,
@@ -154,7 +155,7 @@ def map_network(report: ModelReport, arch: Architecture, dataflow: Dataflow | No
                 objective: Objective = "energy", max_evaluations: int = 10_000, seed: int = 0,
                 workers: int | None = None, progress: Callable[[int, int, str], None] | None = None,
                 densities: Lookup[str, Lookup[str, float]] | None = None,
-                tensor_bits: Lookup[str, int] | None = None) -> NetworkCost:
+                tensor_bits: Lookup[str, int] | None = None, psum_bits: int | None = None) -> NetworkCost:
     """Cost every layer of `report` (from `npukit.analyze`) on `arch`; see the module docstring.
 
     Each distinct CONV/FC loop nest is searched once (`max_evaluations` mappings at most, seeded by
@@ -162,13 +163,15 @@ def map_network(report: ModelReport, arch: Architecture, dataflow: Dataflow | No
     layer)` is called as each finishes. `densities`: per layer, the fraction of nonzero Weights,
     Inputs or Outputs (e.g. measured after pruning and ReLU), for zero gating or skipping and
     run-length-coded DRAM (`npukit.hw.sparsity`). `tensor_bits`: bits per value of Weights, Inputs
-    and Outputs (e.g. 4-bit weights beside 8-bit activations), where they differ from the words.
+    and Outputs (e.g. 4-bit weights beside 8-bit activations), where they differ from the words;
+    `psum_bits`: bits of a partial sum (32 for an int8 NPU's int32 accumulators), which Outputs
+    have until their final write to DRAM.
     """
     import time
 
     start = time.perf_counter()
     nests = {x.name: with_densities(Workload.from_loopnest(x.loopnest, x.name), (densities or {}).get(x.name),
-                                    tensor_bits) for x in report.layers if x.loopnest}
+                                    tensor_bits, psum_bits) for x in report.layers if x.loopnest}
     distinct: dict[tuple[Any, ...], Workload] = {}
     for w in nests.values():
         distinct.setdefault(workload_key(w), w)
@@ -197,7 +200,8 @@ def mapped_cost(layer: LayerReport, result: SearchResult, arch: Architecture,
         by_level["array"] = ev.network_pj
     by_level[arch.compute.name] = ev.mac_energy_pj
     dram, word = ev.levels[arch.levels[0].name], arch.levels[0].word_bits
-    dram_bits = sum((t.reads + t.fills + t.updates) * ev.workload.value_bits(n, word) for n, t in dram.items())
+    dram_bits = sum(ev.workload.outermost_bits(n, word, t.reads + t.fills + t.updates, t.partition)
+                    for n, t in dram.items())
     return LayerCost(layer.name, layer.op, "mapped", layer.macs, ev.energy_pj, cycles, by_level,
                      dram_bits / 8, ev.computes / (cycles * arch.compute.instances),
                      layer.kind, result.mapping, result)

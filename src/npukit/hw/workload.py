@@ -31,6 +31,7 @@ class Workload:
     name: str = "layer"
     densities: tuple[tuple[str, float], ...] = ()  # (tensor, fraction nonzero); absent = 1 (dense)
     bits: tuple[tuple[str, int], ...] = ()  # (tensor, bits per value); absent = each level's word bits
+    psum_bits: int | None = None  # bits of a partial sum (an int8 NPU accumulates in int32); None = as Outputs
 
     def __post_init__(self) -> None:
         for tensor, d in self.densities:
@@ -41,6 +42,8 @@ class Workload:
             if tensor not in TENSORS or not 1 <= b <= 64:
                 raise NpukitError(f"workload {self.name}: bits of {tensor} must be 1 to 64 for one of "
                                   f"{', '.join(TENSORS)}, not {b}")
+        if self.psum_bits is not None and not 1 <= self.psum_bits <= 64:
+            raise NpukitError(f"workload {self.name}: psum_bits must be 1 to 64, not {self.psum_bits}")
         unknown = set(self.bounds) - set(DIMS)
         if unknown:
             raise NpukitError(f"workload {self.name}: unknown dimension(s) {sorted(unknown)}; dimensions are {DIMS}")
@@ -92,6 +95,20 @@ class Workload:
     def value_bits(self, tensor: str, word_bits: int) -> int:
         """Bits of one value of `tensor` (a level's `word_bits` unless the workload says otherwise)."""
         return dict(self.bits).get(tensor, word_bits)
+
+    def stored_bits(self, tensor: str, word_bits: int) -> int:
+        """Bits of one value of `tensor` as it moves and is stored: Outputs are partial sums, at
+        `psum_bits` when given, until their final write to the outermost level (`value_bits`)."""
+        if tensor in READ_WRITE and self.psum_bits is not None:
+            return self.psum_bits
+        return self.value_bits(tensor, word_bits)
+
+    def outermost_bits(self, tensor: str, word_bits: int, accesses: int, final: int) -> int:
+        """Bits of `accesses` words of `tensor` at the outermost level, `final` of them the finished
+        outputs (at the output width; spilled partial sums at `stored_bits`)."""
+        if tensor not in READ_WRITE:
+            return accesses * self.value_bits(tensor, word_bits)
+        return final * self.value_bits(tensor, word_bits) + (accesses - final) * self.stored_bits(tensor, word_bits)
 
     def describe(self) -> str:
         b = self.bounds
