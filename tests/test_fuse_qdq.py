@@ -20,7 +20,7 @@ from npukit.compress import fuse_qdq
 from npukit.runtime import run
 
 
-def qdq_conv_model(float_bias: bool = False, pool_scale: float = 0.05) -> onnx.ModelProto:
+def qdq_conv_model(float_bias: bool = False, pool_scale: float = 0.05, bias_scale: float = 1.0) -> onnx.ModelProto:
     """x → Q → DQ → Conv(DQ w, DQ b) → Q → DQ → MaxPool → Q → DQ → y."""
     rng = np.random.default_rng(0)
     w = rng.integers(-64, 64, (8, 3, 3, 3), dtype=np.int8)  # 7 bits: see the note in ort_fused
@@ -28,7 +28,7 @@ def qdq_conv_model(float_bias: bool = False, pool_scale: float = 0.05) -> onnx.M
     bias = rng.integers(-500, 500, 8, dtype=np.int32)
     inits = [numpy_helper.from_array(a, n) for a, n in [
         (np.float32(0.02), "x_s"), (np.int8(3), "x_z"), (w, "w"), (w_scale, "w_s"), (np.zeros(8, np.int8), "w_z"),
-        (bias, "b"), (w_scale * np.float32(0.02), "b_s"), (np.zeros(8, np.int32), "b_z"),
+        (bias, "b"), (w_scale * np.float32(0.02 * bias_scale), "b_s"), (np.zeros(8, np.int32), "b_z"),
         (np.float32(0.05), "y_s"), (np.int8(-5), "y_z"), (np.float32(pool_scale), "p_s"),
         (np.float32(0.01) * np.arange(8, dtype=np.float32), "b_float")]]
     nodes = [
@@ -87,6 +87,31 @@ def test_unfusable_groups_stay_as_written(tmp_path: Path) -> None:
     graph = load(qdq_conv_model(float_bias=True, pool_scale=0.1), tmp_path)
     x = {"x": np.random.default_rng(0).standard_normal((1, 3, 8, 8)).astype(np.float32)}
     assert np.array_equal(run(graph, x)["y"], run(fused, x)["y"])
+
+
+def test_a_bias_at_another_scale_keeps_the_conv_in_float(tmp_path: Path) -> None:
+    # QLinearConv adds its int32 bias to the accumulator, whose scale is x_scale·w_scale: a bias
+    # quantized at another scale cannot be added as it is.
+    ops = [n.op_type for n in fuse_qdq(load(qdq_conv_model(bias_scale=2.0), tmp_path)).nodes]
+    assert "Conv" in ops and "QLinearConv" not in ops
+
+
+def test_per_row_matmul_scales_are_not_fused(tmp_path: Path) -> None:
+    # QLinearMatMul takes B's scales per column; a DequantizeLinear along B's rows (axis 0) is not that.
+    rng = np.random.default_rng(0)
+    inits = [numpy_helper.from_array(a, n) for a, n in [
+        (np.float32(0.1), "s"), (np.int8(0), "z"), (rng.integers(-64, 64, (4, 3), dtype=np.int8), "b"),
+        (np.full(4, 0.05, np.float32), "b_s"), (np.zeros(4, np.int8), "b_z")]]
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["xq"]),
+             helper.make_node("DequantizeLinear", ["xq", "s", "z"], ["xf"]),
+             helper.make_node("DequantizeLinear", ["b", "b_s", "b_z"], ["bf"], axis=0),
+             helper.make_node("MatMul", ["xf", "bf"], ["m"]),
+             helper.make_node("QuantizeLinear", ["m", "s", "z"], ["mq"]),
+             helper.make_node("DequantizeLinear", ["mq", "s", "z"], ["y"])]
+    graph = helper.make_graph(nodes, "mm", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    assert "MatMul" in [n.op_type for n in fuse_qdq(load(model, tmp_path)).nodes]
 
 
 def test_a_graph_without_qdq_groups_is_returned_unchanged() -> None:

@@ -57,7 +57,7 @@ def fused_node(graph: Graph, node: Node, producer: dict[str, Node], readers: dic
     sources = [dequantized(graph, producer, name) for name in node.inputs]
     if node.op_type in MOVES:
         return moved(graph, node, sources, y)
-    if y is None or not fusable(graph, node, sources):
+    if y is None or not fusable(graph, node, sources) or not per_channel_ok(graph, node, producer):
         return None
     return BUILDERS.get(node.op_type, unary)(node, sources, y)  # type: ignore[arg-type]
 
@@ -74,7 +74,23 @@ def fusable(graph: Graph, node: Node, sources: list[Triple | None]) -> bool:
             return False
         if not (bias or (weighted and k == 1)) and graph.tensors[s[1]].size != 1:  # type: ignore[index]
             return False
-    return True
+    return not (weighted and len(sources) > 2 and not bias_matches(graph, *sources))  # type: ignore[misc]
+
+
+def bias_matches(graph: Graph, x: Triple, w: Triple, b: Triple) -> bool:
+    """The int32 bias can be added to the accumulator as it is: zero point 0, scale x_scale·w_scale."""
+    x_scale, w_scale, b_scale = (np.asarray(graph.tensors[t[1]].value(), np.float32) for t in (x, w, b))
+    return not np.any(graph.tensors[b[2]].value()) and np.allclose(b_scale, x_scale * w_scale, rtol=1e-6, atol=0)
+
+
+def per_channel_ok(graph: Graph, node: Node, producer: dict[str, Node]) -> bool:
+    """Per-channel weight scales lie along the output channels: axis 0 of a Conv's weights, the
+    columns of a MatMul's B, the N axis of a Gemm's B (1, or 0 when transB)."""
+    if node.op_type not in ("Conv", "MatMul", "Gemm") or graph.tensors[producer[node.inputs[1]].inputs[1]].size == 1:
+        return True
+    rank = len(graph.tensors[node.inputs[1]].shape)
+    want = {"Conv": 0, "MatMul": rank - 1, "Gemm": 0 if node.attrs.get("transB", 0) else 1}[node.op_type]
+    return producer[node.inputs[1]].attrs.get("axis", 1) % rank == want
 
 
 def triple(graph: Graph, inputs: tuple[str, ...], out: str) -> Triple | None:
