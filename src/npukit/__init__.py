@@ -15,8 +15,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _API = {"analyze", "survey", "models", "load", "run", "export", "arch", "archs", "dataflow", "dataflows", "map_network",
-        "compare_dataflows", "quantize",
-        "evaluate_accuracy", "codesign", "prune"}
+        "evaluate_mapping", "compare_dataflows", "quantize", "evaluate_accuracy", "codesign", "prune"}
 
 
 def __getattr__(name: str) -> Any:
@@ -32,4 +31,5 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["__version__", "analyze", "arch", "archs", "codesign", "compare_dataflows", "dataflow", "dataflows",
-           "evaluate_accuracy", "export", "load", "map_network", "models", "prune", "quantize", "run", "survey"]
+           "evaluate_accuracy", "evaluate_mapping", "export", "load", "map_network", "models", "prune", "quantize",
+           "run", "survey"]

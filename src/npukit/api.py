@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from npukit.hw.arch import Architecture
     from npukit.hw.dataflows import Dataflow
+    from npukit.hw.model import Evaluation
     from npukit.hw.network import NetworkCost
 
 Shapes = Mapping[str, tuple[int, ...]]
@@ -125,6 +126,25 @@ def map_network(model: str | Graph, arch: str | Architecture = "eyeriss", datafl
     report = analyze(model, bits=bits or spec.levels[0].word_bits, batch=batch, input_shapes=input_shapes)
     return cost(report, spec, flow, objective, max_evaluations, seed, workers, progress,  # type: ignore[arg-type]
                 psum_bits=psum_bits)
+
+
+def evaluate_mapping(path: str | os.PathLike[str], arch: str | Architecture = "eyeriss",
+                     convention: str = "timeloop") -> tuple[Evaluation, int | None]:
+    """Evaluate one layer's saved mapping (twin of `npukit evaluate`; files of `npukit map
+    --save-mappings`) on ARCH at the file's word width, with the layer's densities and bit widths.
+
+    Returns the `Evaluation` and, on a systolic array under the file's systolic dataflow, the
+    cycles of SCALE-Sim's schedule that `npukit map` reports (else None).
+    """
+    from npukit.hw.arch import Architecture, load_arch
+    from npukit.hw.mapping import load_layer_mapping
+    from npukit.hw.model import evaluate
+    from npukit.hw.network import array_cycles
+
+    spec = arch if isinstance(arch, Architecture) else load_arch(arch)
+    workload, mapping, spec, systolic = load_layer_mapping(path, spec)
+    ev = evaluate(workload, spec, mapping, convention=convention)  # type: ignore[arg-type]
+    return ev, array_cycles(ev, systolic)
 
 
 def compare_dataflows(model: str | Graph, arch: str | Architecture = "eyeriss-256", batch: int = 16,

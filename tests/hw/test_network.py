@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 import npukit
 from npukit.cli.main import main
@@ -65,10 +66,30 @@ def test_map_json_and_saved_mappings(capsys: pytest.CaptureFixture[str], tmp_pat
     assert [x["name"] for x in convs] == ["conv1", "conv2", "fc1", "fc2", "output"]
     arch = npukit.arch("eyeriss")
     for x in convs:
-        workload, mapping = load_layer_mapping(tmp_path / f"{x['name']}.yaml", arch)
+        workload, mapping, same, systolic = load_layer_mapping(tmp_path / f"{x['name']}.yaml", arch)
+        assert same == arch and systolic is None
         assert evaluate(workload, arch, mapping).energy_pj == pytest.approx(x["energy_pj"])
     code, out, _ = run(capsys, "evaluate", str(tmp_path / "conv1.yaml"), "--arch", "eyeriss", "--json")
     assert code == 0 and json.loads(out)["energy_pj"] == pytest.approx(convs[0]["energy_pj"])
+
+
+def test_saved_mappings_keep_bits_and_systolic_timing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # A mapping saved by `npukit map --bits 8 --psum-bits 32` evaluates again at 8-bit words with
+    # 32-bit psums (same energy); one saved under a systolic dataflow on a systolic array reports
+    # the SCALE-Sim cycles that `npukit map` did.
+    code, out, _ = run(capsys, "map", "lenet5", "--arch", "eyeriss", "--bits", "8", "--psum-bits", "32",
+                       "--evaluations", "500", "--save-mappings", str(tmp_path / "int8"), "--json")
+    conv2 = next(x for x in json.loads(out)["layers"] if x["name"] == "conv2")
+    ev, systolic = npukit.evaluate_mapping(tmp_path / "int8" / "conv2.yaml", "eyeriss")
+    assert ev.energy_pj == pytest.approx(conv2["energy_pj"]) and systolic is None
+    assert ev.workload.psum_bits == 32 and ev.arch.compute.word_bits == 8
+    spec = tmp_path / "systolic.yaml"
+    spec.write_text(yaml.safe_dump(SYSTOLIC))
+    code, out, _ = run(capsys, "map", "lenet5", "--arch", str(spec), "--dataflow", "systolic-ws",
+                       "--evaluations", "500", "--save-mappings", str(tmp_path / "sys"), "--json")
+    conv2 = next(x for x in json.loads(out)["layers"] if x["name"] == "conv2")
+    code, out, _ = run(capsys, "evaluate", str(tmp_path / "sys" / "conv2.yaml"), "--arch", str(spec), "--json")
+    assert code == 0 and json.loads(out)["systolic_cycles"] == conv2["cycles"] != json.loads(out)["cycles"]
 
 
 def test_map_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:

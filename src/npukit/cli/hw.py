@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -136,12 +137,12 @@ def map_cmd(model: str, arch_name: str, dataflow: str | None, objective: str, ba
         cost = map_network(model, spec, flow, objective, batch, bits, evaluations, seed, progress=bar,
                            psum_bits=psum_bits)
     if save_mappings:
-        write_mappings(cost, save_mappings)
+        write_mappings(cost, save_mappings, flow.systolic if flow else None)
     data = cost.as_dict()
     emit(network_table(cost), fmt, data)
 
 
-def write_mappings(cost: Any, directory: str) -> None:
+def write_mappings(cost: Any, directory: str, systolic: str | None) -> None:
     from pathlib import Path
 
     from npukit.hw.mapping import save_layer_mapping
@@ -151,7 +152,7 @@ def write_mappings(cost: Any, directory: str) -> None:
         if layer.search is not None:
             safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in layer.name)
             save_layer_mapping(Path(directory) / f"{safe}.yaml", layer.search.evaluation.workload, layer.mapping,
-                               cost.arch)
+                               cost.arch, None if cost.dataflow == "any" else cost.dataflow, systolic)
 
 
 @cli.command(name="evaluate")
@@ -165,22 +166,26 @@ def evaluate_cmd(mapping_file: str, arch_name: str, convention: str, fmt: str) -
 
     Prints per level and tensor the reads, fills and updates (per instance), tile sizes and
     energy, then cycles, utilization, energy per MAC, latency and power. The mapping is
-    checked first: factors, fan-outs and buffer capacities.
+    checked first: factors, fan-outs and buffer capacities. The layer's densities and bit
+    widths and the word width it was mapped at come from the file.
 
     \b
     Examples:
       npukit evaluate maps/conv1.yaml --arch eyeriss
       npukit evaluate maps/conv1.yaml --arch eyeriss --json
     """
-    from npukit.api import arch
-    from npukit.hw.mapping import load_layer_mapping
-    from npukit.hw.model import evaluate
+    from npukit.api import arch, evaluate_mapping
     from npukit.report.evaluation import evaluation_table
 
-    spec = arch(arch_name)
-    workload, mapping = load_layer_mapping(mapping_file, spec)
-    ev = evaluate(workload, spec, mapping, convention=convention)  # type: ignore[arg-type]
-    emit(evaluation_table(ev, f"{workload.describe()} on {spec.name}"), fmt, timeloop_json(ev))
+    ev, systolic = evaluate_mapping(mapping_file, arch(arch_name), convention)
+    table = evaluation_table(ev, f"{ev.workload.describe()} on {ev.arch.name}")
+    data = timeloop_json(ev)
+    if systolic is not None:
+        note = (f"On the systolic array, SCALE-Sim's fold schedule (fill and drain included) takes {systolic:,} "
+                "cycles: the figure npukit map reports.")
+        table = dataclasses.replace(table, notes=[*table.notes, note])
+        data["systolic_cycles"] = systolic
+    emit(table, fmt, data)
 
 
 @cli.command(name="compare-dataflows")

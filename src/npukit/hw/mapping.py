@@ -172,25 +172,45 @@ def load_mapping(path: str | Path, arch: Architecture) -> Mapping:
     return mapping_from_dict(read_yaml(path), arch, str(path))
 
 
-def save_layer_mapping(path: str | Path, workload: Workload, mapping: Mapping, arch: Architecture) -> None:
-    """Write the layer and its mapping as one YAML file (`load_layer_mapping` reads it back)."""
-    layer = {"name": workload.name, "bounds": {d: v for d, v in workload.bounds.items() if v > 1},
-             "stride": list(workload.stride), "dilation": list(workload.dilation)}
-    write_yaml_atomic(path, {"layer": layer, "architecture": arch.name, **mapping.as_dict()})
+def save_layer_mapping(path: str | Path, workload: Workload, mapping: Mapping, arch: Architecture,
+                       dataflow: str | None = None, systolic: str | None = None) -> None:
+    """Write the layer (with its densities and bit widths) and its mapping as one YAML file, with the
+    architecture's name and word width, the dataflow searched and, for a systolic dataflow, its
+    stationary operand (`load_layer_mapping` reads it back)."""
+    layer: dict[str, Any] = {"name": workload.name, "bounds": {d: v for d, v in workload.bounds.items() if v > 1},
+                             "stride": list(workload.stride), "dilation": list(workload.dilation)}
+    layer.update({k: dict(v) for k, v in (("densities", workload.densities), ("bits", workload.bits)) if v})
+    if workload.psum_bits is not None:
+        layer["psum_bits"] = workload.psum_bits
+    head = {"layer": layer, "architecture": arch.name, "word_bits": arch.compute.word_bits}
+    flow = {k: v for k, v in (("dataflow", dataflow), ("systolic", systolic)) if v}
+    write_yaml_atomic(path, {**head, **flow, **mapping.as_dict()})
 
 
-def load_layer_mapping(path: str | Path, arch: Architecture) -> tuple[Workload, Mapping]:
-    """The (workload, mapping) of a file written by `save_layer_mapping` (or `npukit map --save-mappings`)."""
+def load_layer_mapping(path: str | Path, arch: Architecture) -> tuple[Workload, Mapping, Architecture, str | None]:
+    """The (workload, mapping, architecture, systolic stationary operand or None) of a file written by
+    `save_layer_mapping` (or `npukit map --save-mappings`): `arch` at the file's word width if it gives one."""
     data = read_yaml(path)
     layer = data.get("layer") if isinstance(data, dict) else None
     if not isinstance(layer, dict) or not isinstance(layer.get("bounds"), dict):
         raise NpukitError(f"{path}: expected 'layer' with 'bounds' (e.g. {{M: 64, C: 3, E: 112}}) beside 'mapping'")
+    word_bits = data.get("word_bits", arch.compute.word_bits)
+    if not isinstance(word_bits, int) or not 1 <= word_bits <= 64:
+        raise NpukitError(f"{path}: word_bits must be an integer from 1 to 64, not {word_bits!r}")
+    if word_bits != arch.compute.word_bits:
+        arch = arch.with_word_bits(word_bits)
     try:
         workload = Workload(layer["bounds"], tuple(layer.get("stride", (1, 1))), tuple(layer.get("dilation", (1, 1))),
-                            str(layer.get("name", "layer")))
+                            str(layer.get("name", "layer")), tuple(dict(layer.get("densities", {})).items()),
+                            tuple(dict(layer.get("bits", {})).items()), layer.get("psum_bits"))
     except (TypeError, ValueError) as e:
         raise NpukitError(f"{path}: layer: {e}") from None
-    return workload, mapping_from_dict(data, arch, str(path))
+    except NpukitError as e:
+        raise NpukitError(f"{path}: {e}") from None
+    systolic = data.get("systolic")
+    if systolic not in (None, "os", "ws", "is"):
+        raise NpukitError(f"{path}: systolic must be os, ws or is, not {systolic!r}")
+    return workload, mapping_from_dict(data, arch, str(path)), arch, systolic
 
 
 def format_loop_nest(mapping: Mapping, workload: Workload, arch: Architecture) -> str:

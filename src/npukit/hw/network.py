@@ -30,6 +30,7 @@ from npukit.hw.arch import Architecture
 from npukit.hw.dataflows import Dataflow
 from npukit.hw.mapper import Objective, SearchResult, search
 from npukit.hw.mapping import Mapping
+from npukit.hw.model import Evaluation
 from npukit.hw.systolic import systolic_cycles
 from npukit.hw.workload import Workload
 
@@ -190,11 +191,7 @@ def mapped_cost(layer: LayerReport, result: SearchResult, arch: Architecture,
     array: `npukit.hw.systolic`), so its cycles are those, stretched by the mapping's bandwidth
     slowdown (model cycles over compute cycles); energy is the mapping's."""
     ev = result.evaluation
-    cycles = ev.cycles
-    if arch.compute.systolic and dataflow is not None and dataflow.systolic:
-        rows, cols = arch.compute.mesh_y, arch.compute.mesh_x
-        stretch = ev.cycles / ev.compute_cycles
-        cycles = ceil(systolic_cycles(ev.workload, rows, cols, dataflow.systolic) * stretch)
+    cycles = array_cycles(ev, dataflow.systolic if dataflow else None) or ev.cycles
     by_level = {name: s.energy_pj for name, s in ev.summaries.items() if s.energy_pj}
     if ev.network_pj:
         by_level["array"] = ev.network_pj
@@ -205,6 +202,17 @@ def mapped_cost(layer: LayerReport, result: SearchResult, arch: Architecture,
     return LayerCost(layer.name, layer.op, "mapped", layer.macs, ev.energy_pj, cycles, by_level,
                      dram_bits / 8, ev.computes / (cycles * arch.compute.instances),
                      layer.kind, result.mapping, result)
+
+
+def array_cycles(ev: Evaluation, systolic: str | None) -> int | None:
+    """On a systolic array under a systolic dataflow (`systolic`: its stationary operand, e.g. "ws"):
+    SCALE-Sim's schedule, stretched by the mapping's bandwidth slowdown (model cycles over compute
+    cycles); else None."""
+    compute = ev.arch.compute
+    if not (compute.systolic and systolic):
+        return None
+    stretch = ev.cycles / ev.compute_cycles
+    return ceil(systolic_cycles(ev.workload, compute.mesh_y, compute.mesh_x, systolic) * stretch)
 
 
 def other_cost(layer: LayerReport, arch: Architecture) -> LayerCost:
