@@ -11,11 +11,10 @@ import pytest
 
 from npukit.data import digits, mnist, read_idx
 from npukit.errors import NpukitError
+from shared_data import MNIST_DIR, needs_mnist
 
-MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
-
-@pytest.mark.skipif(not MNIST_DIR.is_dir(), reason="shared/data/mnist is not beside the repo")
+@needs_mnist
 def test_mnist_matches_its_readme() -> None:
     data = mnist(MNIST_DIR)
     assert data.images.shape == (10000, 1, 28, 28) and data.images.dtype == np.float32

@@ -16,8 +16,7 @@ import pytest
 import npukit
 from npukit.cli.main import main
 from npukit.compress.accuracy import dataset_split
-
-MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+from shared_data import MNIST_DIR, needs_mnist
 
 
 def test_digits_json_and_the_float_accuracy_onnxruntime_gets(capsys: pytest.CaptureFixture[str],
@@ -36,7 +35,7 @@ def test_digits_json_and_the_float_accuracy_onnxruntime_gets(capsys: pytest.Capt
     assert data["results"][1]["accuracy"] >= data["results"][0]["accuracy"] - 0.01
 
 
-@pytest.mark.skipif(not MNIST_DIR.is_dir(), reason="shared/data/mnist is not beside the repo")
+@needs_mnist
 def test_lenet5_mnist_bounds() -> None:
     results, note = npukit.evaluate_accuracy("lenet5-mnist", "mnist", ("fp32", "int8", "int4"), (0.0,),
                                              str(MNIST_DIR))

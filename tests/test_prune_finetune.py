@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
@@ -18,9 +17,8 @@ from npukit.data import Dataset, digits, mnist
 from npukit.data.datasets import DIGITS_TRAIN, MNIST_TRAIN
 from npukit.errors import NpukitError
 from npukit.frontends.onnx import to_onnx
+from shared_data import MNIST_DIR, needs_mnist
 
-MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
-needs_mnist = pytest.mark.skipif(not MNIST_DIR.is_dir(), reason=f"no MNIST test set at {MNIST_DIR}")
 needs_torch = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch is not installed")
 
 

@@ -27,8 +27,8 @@ from npukit.errors import NpukitError
 from npukit.frontends.onnx import to_onnx
 from npukit.ir import Graph, Tensor
 from npukit.runtime import run
+from shared_data import MNIST_DIR, needs_mnist
 
-MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 SMALL = {"resnet18": (1, 3, 64, 64), "mobilenet-v2": (1, 3, 64, 64)}  # small inputs keep CI short
 
 
@@ -195,7 +195,7 @@ def test_unquantizable_op_is_a_one_line_error_naming_node_and_op() -> None:
         quantize(model("lenet5"), feeds(model("lenet5"), 1, 0), weight_bits=16)
 
 
-@pytest.mark.skipif(not MNIST_DIR.is_dir(), reason="shared/data/mnist is not beside the repo")
+@needs_mnist
 def test_lenet5_mnist_int8_keeps_its_accuracy() -> None:
     from npukit.data import mnist
 

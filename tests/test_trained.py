@@ -3,8 +3,6 @@ npukit's runtime and in ONNX Runtime on npukit's export (the two must predict th
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import onnxruntime as ort
 import pytest
@@ -12,11 +10,10 @@ import pytest
 import npukit
 from npukit.data import mnist
 from npukit.frontends.onnx import to_onnx
+from shared_data import MNIST_DIR, needs_mnist
 
-MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
-
-@pytest.mark.skipif(not MNIST_DIR.is_dir(), reason="shared/data/mnist is not beside the repo")
+@needs_mnist
 def test_lenet5_mnist_accuracy_on_held_out_images() -> None:
     _, held_out = mnist(MNIST_DIR).split(8000)
     graph = npukit.load("lenet5-mnist", batch=len(held_out.labels))
