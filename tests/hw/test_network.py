@@ -99,6 +99,20 @@ def test_map_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and err.count("\n") == 1 and "cannot run on tpu-v1" in err
 
 
+@pytest.mark.parametrize(("change", "message"), [
+    ({"word_bits": "eight"}, "word_bits must be an integer from 1 to 64, not 'eight'"),
+    ({"systolic": "xs"}, "systolic must be os, ws or is, not 'xs'"),
+    ({"layer": {"bounds": {"M": 4}, "densities": {"Inputs": 0}}}, "density of Inputs must be in (0, 1]"),
+    ({"layer": {"bounds": {"M": 4}, "psum_bits": 99}}, "psum_bits must be 1 to 64, not 99"),
+])
+def test_bad_saved_mapping_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path, change: dict,
+                                       message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({"layer": {"bounds": {"M": 4}}, "mapping": [{"level": "DRAM"}], **change}))
+    code, out, err = run(capsys, "evaluate", str(path), "--arch", "eyeriss")
+    assert code == 2 and out == "" and err.count("\n") == 1 and message in err and str(path) in err
+
+
 def test_row_stationary_wins_on_alexnet_conv(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     plot = tmp_path / "dataflows.png"
     code, out, _ = run(capsys, "compare-dataflows", "alexnet", "--arch", "eyeriss-256", "--batch", "16",
