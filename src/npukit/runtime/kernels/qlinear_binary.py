@@ -18,7 +18,7 @@ import numpy as np
 from npukit.ir.ops.window import window
 from npukit.runtime.kernels.pool import average_pool, pooled, reduce_taps
 from npukit.runtime.kernels.qlinear_lookup import lookup
-from npukit.runtime.kernels.quant import dequantize_linear, saturate_to
+from npukit.runtime.kernels.quant import centered, dequantize_linear, per_tensor, saturate_to
 from npukit.runtime.kernels.quant import fused_multiply_add as fma
 
 F32 = np.float32
@@ -30,21 +30,6 @@ def nearest_int32(v: np.ndarray) -> np.ndarray:
     r = np.rint(np.asarray(v, np.float64))
     inside = (r >= -(2.0**31)) & (r < 2.0**31)
     return np.where(inside, r, -(2.0**31)).astype(np.int64)
-
-
-def scalar(v: np.ndarray | None) -> np.generic:
-    """The one value ORT reads from a scale or zero point (a scalar or 1-element tensor); 0 when absent."""
-    if v is None:
-        return np.int64(0)
-    v = np.asarray(v)
-    if v.size != 1:
-        raise ValueError(f"scales and zero points must be per-tensor (one value), got shape {v.shape}")
-    return v.reshape(())[()]
-
-
-def less_zero_point(x: np.ndarray, zero_point: np.ndarray | None) -> np.ndarray:
-    """x − zero point, exact in int32."""
-    return x.astype(np.int32) - np.int32(scalar(zero_point))
 
 
 def out_type(zero_point: np.ndarray | None, x: np.ndarray) -> np.dtype:
@@ -81,8 +66,10 @@ def qlinear_add(a: np.ndarray, a_scale: np.ndarray, a_zero_point: np.ndarray | N
     dtype = out_type(c_zero_point, a)
     if input0_is_scalar(a.shape, b.shape):
         a, a_scale, a_zero_point, b, b_scale, b_zero_point = b, b_scale, b_zero_point, a, a_scale, a_zero_point
-    ratio_a, ratio_b = F32(scalar(a_scale)) / F32(scalar(c_scale)), F32(scalar(b_scale)) / F32(scalar(c_scale))
-    fixed = F32(scalar(c_zero_point)) - fma(ratio_a, F32(scalar(a_zero_point)), ratio_b * F32(scalar(b_zero_point)))
+    scale_a, scale_b, scale_c, zero_a, zero_b, zero_c = (
+        per_tensor(v, F32) for v in (a_scale, b_scale, c_scale, a_zero_point, b_zero_point, c_zero_point))
+    ratio_a, ratio_b = scale_a / scale_c, scale_b / scale_c
+    fixed = zero_c - fma(ratio_a, zero_a, ratio_b * zero_b)
     y = fma(a.astype(F32), ratio_a, fma(b.astype(F32), ratio_b, fixed))
     return saturate_to(nearest_int32(y), dtype)
 
@@ -93,9 +80,9 @@ def qlinear_mul(a: np.ndarray, a_scale: np.ndarray, a_zero_point: np.ndarray | N
     """C = saturate(round(float((a − zA)·(b − zB)) · (sA·sB/sC) + zC)): an exact integer product, then one
     float32 multiply and one add (two roundings, no FMA), as MLAS's SSE2 kernel."""
     dtype = out_type(c_zero_point, a)
-    ratio = F32(scalar(a_scale)) * F32(scalar(b_scale)) / F32(scalar(c_scale))
-    product = less_zero_point(a, a_zero_point) * less_zero_point(b, b_zero_point)
-    y = product.astype(F32) * ratio + F32(scalar(c_zero_point))
+    ratio = F32(per_tensor(a_scale)) * F32(per_tensor(b_scale)) / F32(per_tensor(c_scale))
+    product = centered(a, a_zero_point) * centered(b, b_zero_point)
+    y = product.astype(F32) * ratio + F32(per_tensor(c_zero_point))
     return saturate_to(nearest_int32(y), dtype)
 
 
@@ -109,11 +96,11 @@ def qlinear_global_average_pool(x: np.ndarray, x_scale: np.ndarray, x_zero_point
     if len(axes) < 1:
         raise ValueError(f"input {x.shape} must have a spatial axis")
     size = math.prod(x.shape[i] for i in axes)
-    scale = F32(scalar(x_scale)) / (F32(scalar(y_scale)) * F32(size))
+    scale = F32(per_tensor(x_scale)) / (F32(per_tensor(y_scale)) * F32(size))
     if size >= 2**24 or not 2.0**-32 <= scale < 256.0:
         raise ValueError(f"scale {scale} or image size {size} out of ONNX Runtime's computation range")
-    acc = x.sum(axis=axes, dtype=np.int64, keepdims=True) - int(scalar(x_zero_point)) * size
-    return saturate_to(nearest_int32(acc.astype(F32) * scale) + int(scalar(y_zero_point)), dtype)
+    acc = x.sum(axis=axes, dtype=np.int64, keepdims=True) - int(per_tensor(x_zero_point)) * size
+    return saturate_to(nearest_int32(acc.astype(F32) * scale) + int(per_tensor(y_zero_point)), dtype)
 
 
 def qlinear_average_pool(x: np.ndarray, x_scale: np.ndarray, x_zero_point: np.ndarray | None,
@@ -131,8 +118,9 @@ def qlinear_average_pool(x: np.ndarray, x_scale: np.ndarray, x_zero_point: np.nd
     _, resolved = window("QLinearAveragePool", attrs, nchw.shape[2:], attrs["kernel_shape"])
     if attrs["kernel_shape"] == nchw.shape[2:] and not any(resolved):
         return qlinear_global_average_pool(x, x_scale, x_zero_point, y_scale, y_zero_point, channels_last=channels_last)
-    mean = window_mean(dequantize_linear(nchw, F32(scalar(x_scale)), scalar(x_zero_point)), count_include_pad, **attrs)
-    y = mean / F32(scalar(y_scale)) + F32(scalar(y_zero_point))  # the zero point is added before rounding
+    real = dequantize_linear(nchw, per_tensor(x_scale, F32), per_tensor(x_zero_point))
+    mean = window_mean(real, count_include_pad, **attrs)
+    y = mean / F32(per_tensor(y_scale)) + F32(per_tensor(y_zero_point))  # the zero point is added before rounding
     y = saturate_to(nearest_int32(y), dtype)
     return np.moveaxis(y, 1, -1) if channels_last else y
 
@@ -167,7 +155,7 @@ def requantized(x: np.ndarray | None, x_scale: np.ndarray | None, x_zero_point: 
     dtype = out_type(y_zero_point, x)
     if x.dtype != dtype:
         raise ValueError(f"input type {x.dtype} differs from the output's {dtype}")
-    same = F32(scalar(x_scale)) == F32(scalar(y_scale)) and scalar(x_zero_point) == scalar(y_zero_point)
+    same = F32(per_tensor(x_scale)) == F32(per_tensor(y_scale)) and per_tensor(x_zero_point) == per_tensor(y_zero_point)
     if same:
         return x
     return lookup(x, x_scale, x_zero_point, y_scale, y_zero_point, lambda v: v)

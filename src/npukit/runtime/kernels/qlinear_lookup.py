@@ -21,6 +21,7 @@ from npukit.runtime.kernels.quant import (
     fused_multiply_add,
     integer_matmul,
     per_axis,
+    per_tensor,
     quantize_linear,
     requantize,
     to_int32,
@@ -58,18 +59,6 @@ def leaky(alpha: float) -> Callable[[np.ndarray], np.ndarray]:
     return lambda v: np.where(v >= 0, v, slope * v)
 
 
-def scalar(v: np.ndarray | None, dtype: type | np.dtype, what: str) -> np.ndarray:
-    """A per-tensor scale or zero point as a 0-d array of `dtype`."""
-    if v is None or np.size(v) != 1:
-        raise ValueError(f"{what} must be a scalar or a 1-element tensor, got {None if v is None else np.shape(v)}")
-    return np.asarray(v, dtype).reshape(())
-
-
-def zero_point(v: np.ndarray | None, dtype: type | np.dtype, what: str) -> np.ndarray:
-    """A per-tensor zero point as a 0-d array of `dtype`; an absent one is 0."""
-    return np.zeros((), dtype) if v is None else scalar(v, dtype, what)
-
-
 def lookup(x: np.ndarray, x_scale: np.ndarray, x_zero_point: np.ndarray | None, y_scale: np.ndarray,
            y_zero_point: np.ndarray | None, function: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Each code of x mapped through the table quantize(function(dequantize(code))), in x's type."""
@@ -77,10 +66,10 @@ def lookup(x: np.ndarray, x_scale: np.ndarray, x_zero_point: np.ndarray | None, 
         raise ValueError(f"X must be int8 or uint8, got {x.dtype}")
     info = np.iinfo(x.dtype)
     codes = np.arange(info.min, info.max + 1).astype(x.dtype)
-    x_zero = zero_point(x_zero_point, x.dtype, "X_zero_point")
-    real = dequantize_linear(codes, scalar(x_scale, np.float32, "X_scale"), x_zero)
-    table = quantize_linear(function(real), scalar(y_scale, np.float32, "Y_scale"),
-                            zero_point(y_zero_point, x.dtype, "Y_zero_point"))
+    x_zero = per_tensor(x_zero_point, x.dtype, "X_zero_point")
+    real = dequantize_linear(codes, per_tensor(x_scale, np.float32, "X_scale"), x_zero)
+    table = quantize_linear(function(real), per_tensor(y_scale, np.float32, "Y_scale"),
+                            per_tensor(y_zero_point, x.dtype, "Y_zero_point"))
     return table[x.astype(np.int64) - info.min]
 
 
@@ -103,15 +92,15 @@ def qgemm(a: np.ndarray, a_scale: np.ndarray, a_zero_point: np.ndarray, b: np.nd
     With y_zero_point: rounded half to even, plus the zero point, saturated to its type; without: float32.
     """
     a, b = (a.T if transA else a), (b.T if transB else b)
-    acc = integer_matmul(centered(a, scalar(a_zero_point, a.dtype, "a_zero_point")), centered(b, b_zero_point, -1))
+    acc = integer_matmul(centered(a, per_tensor(a_zero_point, a.dtype, "a_zero_point")), centered(b, b_zero_point, -1))
     acc = to_int32(acc if c is None else acc + c.astype(np.int64))
     # ORT's order: ((alpha · a_scale) · b_scale) / y_scale, each step in float32
-    scale = np.float32(alpha) * scalar(a_scale, np.float32, "a_scale") * np.asarray(b_scale, np.float32)
+    scale = np.float32(alpha) * per_tensor(a_scale, np.float32, "a_scale") * np.asarray(b_scale, np.float32)
     if y_scale is not None:
-        scale = scale / scalar(y_scale, np.float32, "y_scale")
+        scale = scale / per_tensor(y_scale, np.float32, "y_scale")
     if y_zero_point is None:
         return acc.astype(np.float32) * per_axis(scale, 2, 1)
-    return requantize(acc, scale, scalar(y_zero_point, y_zero_point.dtype, "y_zero_point"), axis=1)
+    return requantize(acc, scale, per_tensor(y_zero_point, y_zero_point.dtype, "y_zero_point"), axis=1)
 
 
 KERNELS: dict[str, Callable[..., object]] = {

@@ -25,6 +25,18 @@ def per_axis(v: np.ndarray, ndim: int, axis: int) -> np.ndarray:
     return v.reshape(shape)
 
 
+def per_tensor(v: np.ndarray | None, dtype: type | np.dtype | None = None, what: str = "scales and zero points"
+               ) -> np.ndarray:
+    """The one value of a per-tensor scale or zero point (a scalar or 1-element tensor) as a 0-d array,
+    of `dtype` if given; an absent one (an optional zero point) is 0."""
+    if v is None:
+        return np.zeros((), dtype or np.int64)
+    v = np.asarray(v)
+    if v.size != 1:
+        raise ValueError(f"{what} must be per-tensor (one value), got shape {v.shape}")
+    return v.reshape(()).astype(dtype) if dtype is not None else v.reshape(())
+
+
 def saturate_to(y: np.ndarray, dtype: np.dtype) -> np.ndarray:
     info = np.iinfo(dtype)
     return np.clip(y, info.min, info.max).astype(dtype)
